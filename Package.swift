@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+// Release builds are compiled for the CPU they are built on (AVX-512 here), because Swift only
+// emits wide vector code with an explicit target CPU (../shared/recipes/backend.md). Set
+// WIDESPARSE_TARGET_CPU (for example `skylake-avx512` or `x86-64`) to build for other nodes.
+let targetCPU = ProcessInfo.processInfo.environment["WIDESPARSE_TARGET_CPU"] ?? "native"
+let fastCode: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release)),
+    .swiftLanguageMode(.v5),
+]
+
+let package = Package(
+    name: "WideSparse",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "widesparse", targets: ["widesparse"]),
+        .library(name: "WideSparse", targets: [
+            "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
+        ]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages (scripts/setup.sh installs them).
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        .target(name: "TensorCore", dependencies: ["CDNNL"], swiftSettings: fastCode),
+        .target(name: "NeuralNetwork", dependencies: ["TensorCore"], swiftSettings: fastCode),
+        .target(name: "Sparsity", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
+        .target(name: "Models", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
+        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib"], swiftSettings: fastCode),
+        .target(name: "RunRecords", swiftSettings: fastCode),
+        .target(
+            name: "Training",
+            dependencies: ["TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
+            swiftSettings: fastCode),
+        .target(
+            name: "WideSparseCLI",
+            dependencies: [
+                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastCode),
+        .executableTarget(name: "widesparse", dependencies: ["WideSparseCLI"], swiftSettings: fastCode),
+        .testTarget(
+            name: "WideSparseTests",
+            dependencies: [
+                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
+                "WideSparseCLI",
+            ],
+            swiftSettings: fastCode),
+    ]
+)

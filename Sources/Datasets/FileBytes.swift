@@ -1,0 +1,60 @@
+import CZlib
+import Foundation
+
+/// The bytes of a file, gunzipped when it starts with the gzip magic 1f 8b (whatever its name).
+///
+/// Throws `.missingFile` (with `missingHint`) when it does not exist and `.badFormat` for a
+/// corrupt or truncated gzip stream.
+public func readFileBytes(_ path: String, missingHint: String = "") throws -> [UInt8] {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw DatasetError.missingFile(path: path, hint: missingHint)
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw DatasetError.unreadable(path: path, reason: "permission denied or not a regular file")
+    }
+    let bytes = [UInt8](data)
+    if bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {
+        return try gunzip(bytes, path: path)
+    }
+    return bytes
+}
+
+/// Inflates every gzip member of `compressed` (files made by concatenating gzip files are legal).
+func gunzip(_ compressed: [UInt8], path: String) throws -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(compressed.count * 4)
+    var stream = z_stream()
+    // 15 + 16: a gzip wrapper with the largest window.
+    guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        throw DatasetError.unreadable(path: path, reason: "zlib could not start")
+    }
+    defer { inflateEnd(&stream) }
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    try compressed.withUnsafeBufferPointer { input in
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!)
+        stream.avail_in = UInt32(input.count)
+        while true {
+            let status: Int32 = chunk.withUnsafeMutableBufferPointer { buffer in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = UInt32(buffer.count)
+                return inflate(&stream, Z_NO_FLUSH)
+            }
+            output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+            switch status {
+            case Z_STREAM_END:
+                if stream.avail_in == 0 { return }
+                inflateReset(&stream)  // another gzip member follows
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where stream.avail_in == 0:
+                throw DatasetError.badFormat(
+                    path: path, expected: "a complete gzip stream",
+                    found: "it ends early (truncated after \(output.count) decompressed bytes)")
+            default:
+                let message = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
+                throw DatasetError.badFormat(path: path, expected: "valid gzip data", found: "corrupt data (\(message))")
+            }
+        }
+    }
+    return output
+}

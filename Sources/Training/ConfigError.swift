@@ -1,0 +1,25 @@
+/// A run configuration that cannot work, found before any work is done.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    /// The field, as the command-line option or config key that sets it.
+    public let field: String
+    public let expected: String
+    public let found: String
+
+    public init(field: String, expected: String, found: String) {
+        self.field = field
+        self.expected = expected
+        self.found = found
+    }
+
+    public var description: String { "\(field): expected \(expected), found \(found)" }
+}
+
+/// A choice stored by name in a config record, parsed with an error naming the field.
+func parseChoice<T: RawRepresentable & CaseIterable>(_ raw: String, field: String, as type: T.Type) throws -> T
+where T.RawValue == String {
+    guard let value = T(rawValue: raw) else {
+        let names = T.allCases.map(\.rawValue).joined(separator: ", ")
+        throw ConfigError(field: field, expected: "one of \(names)", found: "'\(raw)'")
+    }
+    return value
+}

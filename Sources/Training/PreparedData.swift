@@ -1,0 +1,77 @@
+import Datasets
+import RunRecords
+import TensorCore
+
+/// The parts a run trains, selects and tests on, normalised and ready.
+public struct PreparedData {
+    public var name: String
+    public var train: ImageSet
+    public var validation: ImageSet?
+    public var test: ImageSet
+}
+
+/// Loads datasets once per process: a family or a sweep trains many models on the same data.
+public final class DatasetCache {
+    private var loaded: [String: DatasetSplit] = [:]
+
+    public init() {}
+
+    public func split(_ name: DatasetName, location: String?) throws -> DatasetSplit {
+        let key = "\(name.rawValue)|\(location ?? "")"
+        if let split = loaded[key] { return copy(split) }
+        let split = try loadDataset(name, location: location)
+        loaded[key] = split
+        return copy(split)
+    }
+
+    /// Runs normalise in place, so each gets its own pixels.
+    private func copy(_ split: DatasetSplit) -> DatasetSplit {
+        func copy(_ set: ImageSet) -> ImageSet {
+            ImageSet(images: set.images.clone(), labels: set.labels, classCount: set.classCount)
+        }
+        return DatasetSplit(name: split.name, train: copy(split.train), test: copy(split.test))
+    }
+}
+
+extension DataConfig {
+    /// Loads the dataset, takes the training subset (stream "train-subset"), holds out the
+    /// validation part (the last `validationSize` of a permutation from stream "validation"),
+    /// then normalises, with pixel-wise statistics from the remaining training part only.
+    public func prepare(masterSeed: UInt64, cache: DatasetCache = DatasetCache()) throws -> PreparedData {
+        try validate()
+        let name = try parseChoice(dataset, field: "dataset", as: DatasetName.self)
+        var split = try cache.split(name, location: location)
+        if let trainSubset {
+            split.train = try split.train.randomSubset(size: trainSubset, masterSeed: masterSeed)
+        }
+        var validation: ImageSet?
+        if validationSize > 0 {
+            guard validationSize < split.train.count else {
+                throw ConfigError(
+                    field: "validation-size", expected: "fewer than the \(split.train.count) training samples",
+                    found: "\(validationSize)")
+            }
+            var random = RandomStream(masterSeed: masterSeed, purpose: "validation")
+            let order = random.permutation(of: split.train.count)
+            let trainCount = split.train.count - validationSize
+            validation = split.train.selecting(Array(order[trainCount...]).sorted())
+            split.train = split.train.selecting(Array(order[..<trainCount]).sorted())
+        }
+        let normalisation = normalisationValue
+        split = normalised(split, validation: &validation, normalisation: normalisation)
+        return PreparedData(name: split.name, train: split.train, validation: validation, test: split.test)
+    }
+}
+
+/// Normalises train, test and (if any) validation with the training part's statistics.
+private func normalised(_ split: DatasetSplit, validation: inout ImageSet?, normalisation: Normalisation) -> DatasetSplit {
+    var result = split
+    if let part = validation {
+        // Normalise the validation part with statistics from the untouched training pixels.
+        var validationSplit = DatasetSplit(name: split.name, train: split.train.selecting(Array(0..<split.train.count)), test: part)
+        validationSplit.normalise(normalisation)
+        validation = validationSplit.test
+    }
+    result.normalise(normalisation)
+    return result
+}

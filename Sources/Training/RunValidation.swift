@@ -1,0 +1,116 @@
+import Datasets
+import NeuralNetwork
+import RunRecords
+
+extension RunConfig {
+    /// Checks every field that can be checked without reading data; throws the first problem.
+    public func validate() throws {
+        try model.validate()
+        try data.validate()
+        try training.validate()
+        if model.batchNorm, let subset = data.trainSubset, (subset - data.validationSize) % training.batchSize == 1 {
+            throw ConfigError(
+                field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
+                found: "\(subset - data.validationSize) training samples in batches of \(training.batchSize)")
+        }
+    }
+}
+
+extension MLPModelConfig {
+    public func validate() throws {
+        func positive(_ value: Int, _ field: String) throws {
+            if value < 1 { throw ConfigError(field: field, expected: "a positive number", found: "\(value)") }
+        }
+        try positive(inputSize, "input-size")
+        try positive(width, "width")
+        try positive(classes, "classes")
+        _ = try parseChoice(activation, field: "activation", as: ActivationKind.self)
+        let parameterisation = try parseChoice(self.parameterisation, field: "parameterisation", as: Parameterisation.self)
+        _ = try parseChoice(initDistribution, field: "init", as: InitDistribution.self)
+        if parameterisation == .ntk && bias {
+            throw ConfigError(field: "bias", expected: "no biases with the NTK parameterisation (pass --no-bias)", found: "biases on")
+        }
+        let dense = [inputSize * width, width * classes]
+        guard removedWeights.count == 2 else {
+            throw ConfigError(field: "removed", expected: "2 counts (first layer, last layer)", found: "\(removedWeights.count)")
+        }
+        for (index, (removed, size)) in zip(removedWeights, dense).enumerated() where removed < 0 || removed >= size {
+            throw ConfigError(
+                field: "removed", expected: "a count in 0...\(size - 1) for layer \(index + 1) (\(size) weights)",
+                found: "\(removed)")
+        }
+    }
+}
+
+extension DataConfig {
+    public func validate() throws {
+        _ = try parseChoice(dataset, field: "dataset", as: DatasetName.self)
+        let normalisation = ["fixed", "pixelwise", "none"]
+        guard normalisation.contains(self.normalisation) else {
+            throw ConfigError(field: "normalise", expected: "one of \(normalisation.joined(separator: ", "))", found: "'\(self.normalisation)'")
+        }
+        if self.normalisation == "fixed" && !(std > 0 && std.isFinite) {
+            throw ConfigError(field: "std", expected: "a positive number", found: "\(std)")
+        }
+        if !mean.isFinite { throw ConfigError(field: "mean", expected: "a finite number", found: "\(mean)") }
+        if let trainSubset, trainSubset < 1 {
+            throw ConfigError(field: "train-subset", expected: "a positive number of samples", found: "\(trainSubset)")
+        }
+        if validationSize < 0 {
+            throw ConfigError(field: "validation-size", expected: "0 or more samples", found: "\(validationSize)")
+        }
+        if let trainSubset, validationSize >= trainSubset {
+            throw ConfigError(
+                field: "validation-size", expected: "fewer samples than the training subset (\(trainSubset))",
+                found: "\(validationSize)")
+        }
+    }
+
+    var normalisationValue: Normalisation {
+        switch normalisation {
+        case "pixelwise": return .pixelwise
+        case "none": return .none
+        default: return .fixed(mean: mean, std: std)
+        }
+    }
+}
+
+extension TrainingConfig {
+    public func validate() throws {
+        if epochs < 1 { throw ConfigError(field: "epochs", expected: "at least 1", found: "\(epochs)") }
+        if batchSize < 1 { throw ConfigError(field: "batch-size", expected: "at least 1", found: "\(batchSize)") }
+        if evalBatchSize < 1 { throw ConfigError(field: "eval-batch-size", expected: "at least 1", found: "\(evalBatchSize)") }
+        if !(learningRate > 0 && learningRate.isFinite) {
+            throw ConfigError(field: "lr", expected: "a positive learning rate", found: "\(learningRate)")
+        }
+        if !(momentum >= 0 && momentum < 1) { throw ConfigError(field: "momentum", expected: "a value in [0, 1)", found: "\(momentum)") }
+        if nesterov && momentum == 0 {
+            throw ConfigError(field: "nesterov", expected: "a positive --momentum with Nesterov momentum", found: "momentum 0")
+        }
+        if !(weightDecay >= 0 && weightDecay.isFinite) {
+            throw ConfigError(field: "weight-decay", expected: "0 or a positive number", found: "\(weightDecay)")
+        }
+        _ = try scheduleValue()
+    }
+
+    /// The schedule named by `schedule`, checked.
+    public func scheduleValue() throws -> LearningRateSchedule {
+        switch schedule {
+        case "constant":
+            return .constant
+        case "multistep":
+            guard !milestones.isEmpty, zip(milestones, milestones.dropFirst()).allSatisfy({ $0 < $1 }),
+                  milestones.first! > 0 else {
+                throw ConfigError(
+                    field: "milestones", expected: "increasing positive epochs for the multistep schedule",
+                    found: milestones.isEmpty ? "none" : milestones.map(String.init).joined(separator: ","))
+            }
+            guard gamma > 0 && gamma.isFinite else { throw ConfigError(field: "gamma", expected: "a positive factor", found: "\(gamma)") }
+            return .multiStep(milestones: milestones, gamma: gamma)
+        case "cosine":
+            return .cosine(epochs: epochs)
+        default:
+            throw ConfigError(field: "schedule", expected: "one of constant, multistep, cosine", found: "'\(schedule)'")
+        }
+    }
+}

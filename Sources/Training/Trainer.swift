@@ -1,0 +1,81 @@
+import Datasets
+import Foundation
+import NeuralNetwork
+import RunRecords
+import TensorCore
+
+/// Progress reported while training; the CLI turns it into a progress bar or log lines.
+public enum TrainingEvent {
+    case batchFinished(epoch: Int, batch: Int, batchesPerEpoch: Int)
+    case epochFinished(EpochMetrics, totalEpochs: Int)
+}
+
+/// Loss and accuracy over a data set.
+public struct Evaluation: Equatable, Sendable {
+    public var loss: Double
+    public var accuracy: Double
+}
+
+/// Trains a classifier with SGD on mini-batches and evaluates it after every epoch.
+public final class Trainer {
+    public let model: Layer
+    public let optimizer: SGD
+    public let schedule: LearningRateSchedule
+    public let baseLearningRate: Double
+    public let masterSeed: UInt64
+    private let trainBatches: BatchIterator
+    private let evaluationBatchSize: Int
+    private let loss = SoftmaxCrossEntropy()
+
+    public init(
+        model: Layer, optimizer: SGD, schedule: LearningRateSchedule, baseLearningRate: Double,
+        trainData: ImageSet, batchSize: Int, evaluationBatchSize: Int, masterSeed: UInt64
+    ) {
+        self.model = model
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.baseLearningRate = baseLearningRate
+        self.masterSeed = masterSeed
+        self.trainBatches = BatchIterator(data: trainData, batchSize: batchSize)
+        self.evaluationBatchSize = evaluationBatchSize
+    }
+
+    /// Trains one epoch (0-based `epoch`) in the order drawn for it and returns the mean loss and
+    /// accuracy over its batches, as they were trained.
+    public func trainEpoch(_ epoch: Int, onBatch: (Int, Int) -> Void = { _, _ in }) -> Evaluation {
+        optimizer.learningRate = Float(schedule.learningRate(base: baseLearningRate, epoch: epoch))
+        let order = trainBatches.order(epoch: epoch, masterSeed: masterSeed, shuffle: true)
+        var lossSum = 0.0
+        var correct = 0
+        let batches = trainBatches.batchesPerEpoch
+        for batch in 0..<batches {
+            trainBatches.load(batch: batch, of: order)
+            optimizer.zeroGradients()
+            let logits = model.forward(trainBatches.images, mode: .training)
+            let result = trainBatches.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
+            _ = model.backward(loss.gradient, needsInputGradient: false)
+            optimizer.step()
+            lossSum += result.loss * Double(trainBatches.labels.count)
+            correct += result.correct
+            onBatch(batch, batches)
+        }
+        let count = Double(trainBatches.data.count)
+        return Evaluation(loss: lossSum / count, accuracy: Double(correct) / count)
+    }
+
+    /// Mean loss and accuracy on `data` in evaluation mode.
+    public func evaluate(_ data: ImageSet) -> Evaluation {
+        let batches = BatchIterator(data: data, batchSize: evaluationBatchSize)
+        let order = batches.order(epoch: 0, masterSeed: masterSeed, shuffle: false)
+        var lossSum = 0.0
+        var correct = 0
+        for batch in 0..<batches.batchesPerEpoch {
+            batches.load(batch: batch, of: order)
+            let logits = model.forward(batches.images, mode: .evaluation)
+            let result = batches.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
+            lossSum += result.loss * Double(batches.labels.count)
+            correct += result.correct
+        }
+        return Evaluation(loss: lossSum / Double(data.count), accuracy: Double(correct) / Double(data.count))
+    }
+}

@@ -1,0 +1,158 @@
+import Datasets
+import Foundation
+import Models
+import NeuralNetwork
+import RunRecords
+import Sparsity
+import TensorCore
+
+/// One MLP-1 training run that lives in a directory:
+///
+///     config.json                the resolved RunConfig
+///     metrics.jsonl              one EpochMetrics per finished epoch
+///     checkpoint.safetensors     weights, batch-norm statistics, momentum; epoch in its metadata
+///     result.json                written last: its presence marks the run done
+///
+/// Every file is written atomically. Started again on the same directory, a finished run returns
+/// its result and an interrupted one continues from its last checkpoint, bit for bit as if it had
+/// never stopped (each epoch's data order is a pure function of the seed and the epoch).
+public final class TrainingRun {
+    public let config: RunConfig
+    public let directory: String
+
+    public init(config: RunConfig, directory: String) {
+        self.config = config
+        self.directory = directory
+    }
+
+    public var configPath: String { "\(directory)/config.json" }
+    public var metricsPath: String { "\(directory)/metrics.jsonl" }
+    public var checkpointPath: String { "\(directory)/checkpoint.safetensors" }
+    public var resultPath: String { "\(directory)/result.json" }
+
+    /// A stable 12-hex-digit id of a config: the same settings always give the same id.
+    public static func identifier(of config: RunConfig) -> String {
+        let data = (try? RecordFiles.encode(config)) ?? Data()
+        let hash = fnv1a64(String(decoding: data, as: UTF8.self))
+        return String(String(hash, radix: 16).leftPadded(to: 16).prefix(12))
+    }
+
+    /// The result of a finished run in this directory, if there is one.
+    public func existingResult() -> RunResult? {
+        try? RecordFiles.readJSON(RunResult.self, from: resultPath)
+    }
+
+    /// Trains (or resumes) the run and returns its result. `restart` discards earlier files.
+    /// `stopAfterEpochs` ends this call early, checkpointed, after that many epochs in total (for
+    /// jobs with a time limit); the result is then nil and a later call continues.
+    @discardableResult
+    public func run(
+        cache: DatasetCache = DatasetCache(), restart: Bool = false, stopAfterEpochs: Int? = nil,
+        onEvent: (TrainingEvent) -> Void = { _ in }
+    ) throws -> RunResult? {
+        try config.validate()
+        if restart {
+            for path in [resultPath, checkpointPath, metricsPath] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        if FileManager.default.fileExists(atPath: configPath) {
+            let previous = try RecordFiles.readJSON(RunConfig.self, from: configPath)
+            guard previous == config else {
+                throw ConfigError(
+                    field: "out", expected: "a new directory or one holding this same run (use --restart to replace it)",
+                    found: "\(directory) holds a run with a different config.json")
+            }
+            if let result = existingResult() { return result }
+        }
+
+        let data = try config.data.prepare(masterSeed: config.seed, cache: cache)
+        let model = try buildMLP(config.model, masterSeed: config.seed, sampleSize: data.train.sampleSize, classes: data.train.classCount)
+        if config.model.batchNorm && data.train.count % config.training.batchSize == 1 {
+            throw ConfigError(
+                field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
+                found: "\(data.train.count) training samples in batches of \(config.training.batchSize)")
+        }
+        // Only a run that can start gets a directory.
+        if !FileManager.default.fileExists(atPath: configPath) {
+            try RecordFiles.writeJSON(config, to: configPath)
+        }
+        let optimizer = SGD(
+            parameters: model.parameters, learningRate: Float(config.training.learningRate),
+            momentum: Float(config.training.momentum), nesterov: config.training.nesterov,
+            weightDecay: Float(config.training.weightDecay))
+        let trainer = Trainer(
+            model: model, optimizer: optimizer, schedule: try config.training.scheduleValue(),
+            baseLearningRate: config.training.learningRate, trainData: data.train,
+            batchSize: config.training.batchSize, evaluationBatchSize: config.training.evalBatchSize,
+            masterSeed: config.seed)
+
+        var metrics: [EpochMetrics] = []
+        if FileManager.default.fileExists(atPath: checkpointPath) {
+            let epoch = try Checkpoint.restore(from: checkpointPath, model: model, optimizer: optimizer)
+            let saved = (try? RecordFiles.readJSONLines(EpochMetrics.self, from: metricsPath)) ?? []
+            guard saved.count >= epoch else {
+                throw RecordError.invalid(path: metricsPath, reason: "\(saved.count) epochs recorded, checkpoint is at epoch \(epoch)")
+            }
+            metrics = Array(saved.prefix(epoch))
+        }
+
+        let epochs = config.training.epochs
+        let lastEpoch = min(epochs, stopAfterEpochs ?? epochs)
+        for epoch in metrics.count..<max(metrics.count, lastEpoch) {
+            let start = Date()
+            let train = trainer.trainEpoch(epoch) { batch, count in
+                onEvent(.batchFinished(epoch: epoch, batch: batch, batchesPerEpoch: count))
+            }
+            let test = trainer.evaluate(data.test)
+            let validation = data.validation.map { trainer.evaluate($0) }
+            let record = EpochMetrics(
+                epoch: epoch + 1, learningRate: Double(optimizer.learningRate),
+                trainLoss: train.loss, trainAccuracy: train.accuracy, testLoss: test.loss, testAccuracy: test.accuracy,
+                validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+                seconds: Date().timeIntervalSince(start))
+            metrics.append(record)
+            // Metrics first, then the checkpoint that says how many of them count.
+            try RecordFiles.writeJSONLines(metrics, to: metricsPath)
+            try Checkpoint.save(to: checkpointPath, epoch: epoch + 1, model: model, optimizer: optimizer)
+            onEvent(.epochFinished(record, totalEpochs: epochs))
+        }
+
+        if metrics.count < epochs { return nil }
+        let result = RunResult(metrics: metrics, layers: layerWeights(model))
+        try RecordFiles.writeJSON(result, to: resultPath)
+        return result
+    }
+}
+
+/// Builds the MLP-1 of `config`: layers, masks (stream "mask"), then mask-aware initial values
+/// (stream "init"). Checks the input size and classes against the data.
+public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: Int, classes: Int) throws -> MLP1 {
+    try config.validate()
+    guard config.inputSize == sampleSize else {
+        throw ConfigError(field: "input-size", expected: "\(sampleSize) (the pixels per sample of the data)", found: "\(config.inputSize)")
+    }
+    guard config.classes == classes else {
+        throw ConfigError(field: "classes", expected: "\(classes) (the classes of the data)", found: "\(config.classes)")
+    }
+    let model = MLP1(MLP1Configuration(
+        inputSize: config.inputSize, width: config.width, classes: config.classes, bias: config.bias,
+        activation: try parseChoice(config.activation, field: "activation", as: ActivationKind.self),
+        batchNorm: config.batchNorm,
+        parameterisation: try parseChoice(config.parameterisation, field: "parameterisation", as: Parameterisation.self),
+        initDistribution: try parseChoice(config.initDistribution, field: "init", as: InitDistribution.self)))
+    applyMasks(to: model.weightLayers, removals: config.removedWeights, masterSeed: masterSeed)
+    model.initialise(masterSeed: masterSeed)
+    return model
+}
+
+/// Dense and kept weights of each weight layer.
+public func layerWeights(_ model: MLP1) -> [LayerWeights] {
+    model.weightLayers.map { layer in
+        LayerWeights(name: layer.weight.name, shape: layer.weight.value.shape, dense: layer.weight.value.count, kept: layer.weight.keptCount)
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

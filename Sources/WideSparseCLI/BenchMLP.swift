@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Models
+import NeuralNetwork
+import Sparsity
+import TensorCore
+import Training
+
+/// `widesparse bench mlp`: samples per second of MLP-1 training steps, measured as
+/// ../shared/peers/torch_bench.py measures PyTorch (same shapes, batch, masks and statistic).
+public struct BenchMLP: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mlp",
+        abstract: "Time MLP-1 training steps (784 -> width -> 10, SGD) dense and masked.",
+        discussion: """
+            As torch_bench.py's "mlp" part: a fixed batch of uniform random pixels, 50 warm-up steps,
+            then the mean step time of windows of at least 0.5 s until --seconds have passed; the
+            median over windows is reported as samples per second. Masked models keep a fraction
+            min(1, base/width) of the first layer's weights, the paper's Figure 5 connectivity
+            (base width 5, last layer dense).
+            """)
+
+    @Option(help: "Widths, comma-separated.")
+    var widths: String = "5,40,160,640"
+
+    @Option(help: "Base width that sets the masked models' first-layer density base/width.")
+    var baseWidth: Int = 5
+
+    @Option(help: "Batch size.")
+    var batchSize: Int = 100
+
+    @Option(help: "Threads for the numerical kernels.")
+    var threads: Int = 1
+
+    @Option(help: "Seconds of measurement per configuration.")
+    var seconds: Double = 6
+
+    @Option(help: "Write the rows as JSON to this file.")
+    var json: String?
+
+    public init() {}
+
+    public mutating func run() throws {
+        ComputeThreads.set(threads)
+        let widthList = try parseWidths(widths)
+        var rows: [[String: Any]] = []
+        print("threads \(threads), batch \(batchSize)")
+        print("width  masked  density  samples/s  (median of \(Int(seconds)) s of 0.5 s windows)")
+        for width in widthList {
+            for masked in [false, true] {
+                let density = masked ? min(1, Double(baseWidth) / Double(width)) : 1
+                let median = measureSteps(width: width, density: density)
+                let samplesPerSecond = Double(batchSize) / median
+                print(String(format: "%5d  %@  %7.4f  %9.0f", width, masked ? "   yes" : "    no", density, samplesPerSecond))
+                rows.append(["width": width, "masked": masked, "density": density, "threads": threads,
+                             "batch": batchSize, "step_median_s": median, "samples_per_s": samplesPerSecond])
+            }
+        }
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: ["rows": rows], options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    /// The median over windows of the mean step time, in seconds.
+    private func measureSteps(width: Int, density: Double) -> Double {
+        let model = MLP1(MLP1Configuration(inputSize: 784, width: width, classes: 10))
+        let firstLayerWeights = 784 * width
+        let removed = firstLayerWeights - max(1, Int((density * Double(firstLayerWeights)).rounded()))
+        applyMasks(to: model.weightLayers, removals: [removed, 0], masterSeed: 1)
+        model.initialise(masterSeed: 0)
+        let optimizer = SGD(parameters: model.parameters, learningRate: 0.1)
+        let loss = SoftmaxCrossEntropy()
+        var random = RandomStream(seed: 2)
+        let images = Tensor(shape: [batchSize, 784])
+        for i in 0..<images.count { images[i] = random.nextUnitFloat() }
+        let labels = (0..<batchSize).map { _ in Int32(random.nextIndex(below: 10)) }
+
+        func step() {
+            optimizer.zeroGradients()
+            let logits = model.forward(images, mode: .training)
+            labels.withUnsafeBufferPointer { _ = loss(logits: logits, labels: $0) }
+            _ = model.backward(loss.gradient, needsInputGradient: false)
+            optimizer.step()
+        }
+        for _ in 0..<50 { step() }
+        var windows: [Double] = []
+        let start = Date()
+        repeat {
+            let windowStart = Date()
+            var steps = 0
+            while Date().timeIntervalSince(windowStart) < 0.5 {
+                step()
+                steps += 1
+            }
+            windows.append(Date().timeIntervalSince(windowStart) / Double(steps))
+        } while Date().timeIntervalSince(start) < seconds || windows.count < 6
+        windows.sort()
+        return windows.count % 2 == 1
+            ? windows[windows.count / 2] : (windows[windows.count / 2 - 1] + windows[windows.count / 2]) / 2
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import NeuralNetwork
+import RunRecords
+import Sparsity
+import TensorCore
+import Training
+
+/// `widesparse train mlp`: one MLP-1, dense or statically sparse.
+public struct TrainMLP: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mlp",
+        abstract: "Train a one-hidden-layer network (d -> width -> classes), dense or sparse.",
+        discussion: """
+            Dense by default. For a sparse model give the weight budget (--weights) and how the
+            removed weights are split: --last-layer-connectivity C (the paper's Figure 5 grid) or the
+            level-down rule (SPEC.md section 2, the default); or give --removed FIRST,LAST directly.
+            Example (paper Figure 5, width 80, 3970 weights, last layer dense):
+              widesparse train mlp --width 80 --weights 3970 --last-layer-connectivity 1
+            """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var model: MLPOptions
+    @OptionGroup var training: TrainingOptions
+
+    @Option(help: "Run directory (default: runs/mlp/<run id>).")
+    var out: String?
+
+    @Flag(help: "Discard an earlier run in --out and start again.")
+    var restart = false
+
+    public init() {}
+
+    public mutating func run() throws {
+        ComputeThreads.set(training.threads)
+        let config = RunConfig(
+            model: try model.config(classes: 10), data: data.config, training: try training.config(), seed: training.seed)
+        try reportingErrors { try config.validate() }
+        let directory = out ?? "runs/mlp/\(TrainingRun.identifier(of: config))"
+        let run = TrainingRun(config: config, directory: directory)
+        let display = ProgressDisplay()
+        print("run directory: \(directory)")
+        let result = try reportingErrors { try run.run(restart: restart, onEvent: display.handle)! }
+        display.finish()
+        printSummary(config: config, result: result, directory: directory)
+    }
+}
+
+/// The MLP-1 architecture and its sparsity.
+public struct MLPOptions: ParsableArguments {
+    @Option(help: "Hidden units.")
+    var width: Int = 5
+
+    @Option(help: "Weight budget: make the model sparse with exactly this many weights.")
+    var weights: Int?
+
+    @Option(help: "With --weights: the last layer's connectivity (0-1]; the first layer takes the rest of the budget.")
+    var lastLayerConnectivity: Double?
+
+    @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
+    var removed: String?
+
+    @Option(help: "Activation: relu or identity (a deep linear network).")
+    var activation: ActivationKind = .relu
+
+    @Flag(help: "No biases.")
+    var noBias = false
+
+    @Flag(help: "BatchNorm1d after the activation.")
+    var batchNorm = false
+
+    @Option(help: "Parameterisation: standard (PyTorch) or ntk (1/sqrt(fan-in) prefactor, no biases).")
+    var parameterisation: Parameterisation = .standard
+
+    @Option(help: "Initial weights: uniform or normal (default: uniform for standard, normal for ntk).")
+    var initDistribution: InitDistribution?
+
+    @Option(help: "Input features per sample.")
+    var inputSize: Int = 784
+
+    public init() {}
+
+    /// The model config with the sparsity resolved to removal counts.
+    func config(classes: Int) throws -> MLPModelConfig {
+        let removals = try reportingErrors { try plan(classes: classes).removals }
+        return MLPModelConfig(
+            inputSize: inputSize, width: width, classes: classes, bias: !noBias, activation: activation.rawValue,
+            batchNorm: batchNorm, parameterisation: parameterisation.rawValue,
+            initDistribution: (initDistribution ?? (parameterisation == .ntk ? .normal : .uniform)).rawValue,
+            removedWeights: removals)
+    }
+
+    func plan(classes: Int) throws -> MLPSparsityPlan {
+        guard width >= 1 else { throw ValidationError("--width: expected a positive number, found \(width)") }
+        if let removed {
+            guard weights == nil && lastLayerConnectivity == nil else {
+                throw ValidationError("--removed: give either --removed or --weights (with --last-layer-connectivity), not both")
+            }
+            let counts = try removed.split(separator: ",").map { part -> Int in
+                guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--removed: expected two comma-separated counts, found '\(removed)'")
+                }
+                return value
+            }
+            return try MLPSparsityPlan.explicit(inputSize: inputSize, width: width, classes: classes, removals: counts)
+        }
+        guard let weights else {
+            if lastLayerConnectivity != nil {
+                throw ValidationError("--last-layer-connectivity: needs a weight budget (--weights)")
+            }
+            return .dense(inputSize: inputSize, width: width, classes: classes)
+        }
+        let rule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .levelDown
+        return try MLPSparsityPlan.atBudget(inputSize: inputSize, width: width, classes: classes, weightBudget: weights, rule: rule)
+    }
+}
+
+/// Runs `body`, turning the library's typed errors into messages ArgumentParser prints as
+/// "Error: ..." with a failing exit code (never a stack trace).
+@discardableResult
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as CustomStringConvertible {
+        throw ValidationError(error.description)
+    }
+}
+
+func printSummary(config: RunConfig, result: RunResult, directory: String) {
+    let m = config.model
+    print("")
+    print("MLP-1 \(m.inputSize) -> \(m.width) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
+        + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
+    print("data: \(config.data.dataset), \(config.training.epochs) epochs, batch \(config.training.batchSize), "
+        + "lr \(config.training.learningRate) (\(config.training.schedule)), seed \(config.seed)")
+    for layer in result.layers {
+        print("  \(layer.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(layer.shape.map(String.init).joined(separator: "x"))"
+            + "  weights \(layer.kept) of \(layer.dense)  connectivity \(format(layer.connectivity, digits: 4))")
+    }
+    print("  total weights \(result.totalWeights), connectivity \(format(result.connectivity, digits: 4))")
+    print("best test accuracy  \(percent(result.bestTestAccuracy)) (epoch \(result.bestTestEpoch))")
+    print("final test accuracy \(percent(result.finalTestAccuracy))")
+    print("train accuracy      final \(percent(result.finalTrainAccuracy)), best \(percent(result.bestTrainAccuracy))")
+    if let validation = result.bestValidationAccuracy, let test = result.testAccuracyAtBestValidation {
+        print("best validation     \(percent(validation)) (test accuracy there \(percent(test)))")
+    }
+    print("time \(format(result.trainingSeconds, digits: 1)) s; results in \(directory)/result.json")
+}
+
+func percent(_ value: Double) -> String { String(format: "%.2f %%", 100 * value) }
+
+func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }

@@ -1,0 +1,3 @@
+import WideSparseCLI
+
+WideSparseCommand.main()
