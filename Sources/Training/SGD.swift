@@ -33,34 +33,41 @@ public final class SGD {
     /// Applies one update from the current gradients.
     public func step() {
         for (index, parameter) in parameters.enumerated() {
-            let w = parameter.value.pointer
             let g = parameter.currentGradient().pointer
-            let count = parameter.value.count
-            let lr = learningRate
-            let decay = weightDecay
-            if momentum == 0 {
-                for i in 0..<count { w[i] -= lr * (g[i] + decay * w[i]) }
+            if momentum != 0 && momentumBuffers[index] == nil {
+                // PyTorch starts the buffer at the first step's d, not at 0.
+                let buffer = Tensor(shape: parameter.value.shape)
+                let w = parameter.value.pointer
+                for i in 0..<buffer.count { buffer[i] = g[i] + weightDecay * w[i] }
+                momentumBuffers[index] = buffer
+                update(parameter, gradient: g, buffer: buffer.pointer, bufferIsFresh: true)
             } else {
-                let mu = momentum
-                if momentumBuffers[index] == nil {
-                    let buffer = Tensor(shape: parameter.value.shape)
-                    let b = buffer.pointer
-                    for i in 0..<count { b[i] = g[i] + decay * w[i] }
-                    momentumBuffers[index] = buffer
-                    for i in 0..<count {
-                        let d = b[i]
-                        w[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
-                    }
-                } else {
-                    let b = momentumBuffers[index]!.pointer
-                    for i in 0..<count {
-                        let d = g[i] + decay * w[i]
-                        b[i] = mu * b[i] + d
-                        w[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
-                    }
-                }
+                update(parameter, gradient: g, buffer: momentumBuffers[index]?.pointer, bufferIsFresh: false)
             }
-            parameter.applyMaskToValue()
+        }
+    }
+
+    /// w -= lr * d, then w *= mask, in one pass over the parameter (masks fused in so that a
+    /// sparse layer costs no extra pass over memory).
+    private func update(_ parameter: Parameter, gradient g: UnsafeMutablePointer<Float>, buffer b: UnsafeMutablePointer<Float>?, bufferIsFresh: Bool) {
+        let w = parameter.value.pointer
+        let m = parameter.mask?.pointer
+        let count = parameter.value.count
+        let lr = learningRate
+        let decay = weightDecay
+        let mu = momentum
+        switch (b, m) {
+        case (nil, nil):
+            for i in 0..<count { w[i] -= lr * (g[i] + decay * w[i]) }
+        case (nil, let m?):
+            for i in 0..<count { w[i] = (w[i] - lr * (g[i] + decay * w[i])) * m[i] }
+        case (let b?, _):
+            for i in 0..<count {
+                let d = g[i] + decay * w[i]
+                if !bufferIsFresh { b[i] = mu * b[i] + d }
+                let step = nesterov ? d + mu * b[i] : b[i]
+                w[i] = (w[i] - lr * step) * (m?[i] ?? 1)
+            }
         }
     }
 

@@ -85,7 +85,7 @@ public struct Demo: ParsableCommand {
             let run = TrainingRun(config: config, directory: directory)
             let resumed = run.existingResult() != nil
             let start = Date()
-            let display = ProgressDisplay()
+            let display = ProgressDisplay(label: "width \(width): ", epochLineEvery: 50)
             let result = try reportingErrors { try run.run(cache: cache, onEvent: display.handle)! }
             display.finish()
             let seconds = Date().timeIntervalSince(start)

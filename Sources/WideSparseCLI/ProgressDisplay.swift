@@ -1,12 +1,22 @@
 import Foundation
 import Training
 
-/// Shows training progress: a redrawn bar on a terminal, one line per epoch otherwise (logs,
-/// Slurm output files).
+/// Shows training progress: a redrawn bar on a terminal, log lines otherwise (files, Slurm
+/// output), one per `epochLineEvery` epochs and always the last.
 final class ProgressDisplay {
     private let isTerminal = isatty(STDOUT_FILENO) != 0
+    private let label: String
+    private let epochLineEvery: Int
     private var lastDraw = Date.distantPast
-    private var lastEpochLine = ""
+    private var lastEpochSummary = ""
+
+    /// - Parameters:
+    ///   - label: shown before each line, e.g. "width 80: " in a family.
+    ///   - epochLineEvery: log-line spacing when output is not a terminal.
+    init(label: String = "", epochLineEvery: Int = 1) {
+        self.label = label
+        self.epochLineEvery = max(1, epochLineEvery)
+    }
 
     func handle(_ event: TrainingEvent) {
         switch event {
@@ -16,22 +26,21 @@ final class ProgressDisplay {
             let fraction = Double(batch + 1) / Double(batches)
             let filled = Int(fraction * 20)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled)
-            let line = "epoch \(epoch + 1) [\(bar)] \(Int(fraction * 100))%  \(lastEpochLine)"
+            let line = "\(label)epoch \(epoch + 1) [\(bar)] \(Int(fraction * 100))%  \(lastEpochSummary)"
             FileHandle.standardOutput.write(Data(("\r" + line + "\u{1B}[K").utf8))
         case .epochFinished(let metrics, let total):
-            lastEpochLine = String(
-                format: "last: train loss %.4f acc %.2f%%, test acc %.2f%%",
-                metrics.trainLoss, 100 * metrics.trainAccuracy, 100 * metrics.testAccuracy)
-            if !isTerminal {
-                var line = String(
-                    format: "epoch %d/%d  lr %.4g  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%",
-                    metrics.epoch, total, metrics.learningRate, metrics.trainLoss, 100 * metrics.trainAccuracy,
-                    metrics.testLoss, 100 * metrics.testAccuracy)
-                if let validation = metrics.validationAccuracy { line += String(format: "  val acc %.2f%%", 100 * validation) }
-                line += String(format: "  %.2f s", metrics.seconds)
-                print(line)
-                fflush(stdout)
-            }
+            lastEpochSummary = String(
+                format: "epoch %d/%d: train loss %.4f acc %.2f%%, test acc %.2f%%",
+                metrics.epoch, total, metrics.trainLoss, 100 * metrics.trainAccuracy, 100 * metrics.testAccuracy)
+            guard !isTerminal, metrics.epoch % epochLineEvery == 0 || metrics.epoch == total else { return }
+            var line = String(
+                format: "%@epoch %d/%d  lr %.4g  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%",
+                label, metrics.epoch, total, metrics.learningRate, metrics.trainLoss, 100 * metrics.trainAccuracy,
+                metrics.testLoss, 100 * metrics.testAccuracy)
+            if let validation = metrics.validationAccuracy { line += String(format: "  val acc %.2f%%", 100 * validation) }
+            line += String(format: "  %.2f s", metrics.seconds)
+            print(line)
+            fflush(stdout)
         }
     }
 
