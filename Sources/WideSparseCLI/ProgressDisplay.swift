@@ -32,7 +32,12 @@ final class ProgressDisplay {
             lastEpochSummary = String(
                 format: "epoch %d/%d: train loss %.4f acc %.2f%%, test acc %.2f%%",
                 metrics.epoch, total, metrics.trainLoss, 100 * metrics.trainAccuracy, 100 * metrics.testAccuracy)
-            guard !isTerminal, metrics.epoch % epochLineEvery == 0 || metrics.epoch == total else { return }
+            if isTerminal {
+                let line = "\(label)epoch \(metrics.epoch) [\(String(repeating: "#", count: 20))] 100%  \(lastEpochSummary)"
+                FileHandle.standardOutput.write(Data(("\r" + line + "\u{1B}[K").utf8))
+                return
+            }
+            guard metrics.epoch % epochLineEvery == 0 || metrics.epoch == total else { return }
             var line = String(
                 format: "%@epoch %d/%d  lr %.4g  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%",
                 label, metrics.epoch, total, metrics.learningRate, metrics.trainLoss, 100 * metrics.trainAccuracy,
