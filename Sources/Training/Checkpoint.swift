@@ -35,7 +35,14 @@ public enum Checkpoint {
             parameter.applyMaskToValue()
         }
         for (name, buffer) in model.buffers { try load(name, into: buffer) }
-        let buffers: [Tensor?] = optimizer.parameters.map { tensors["momentum/\($0.name)"] }
+        let buffers: [Tensor?] = try optimizer.parameters.map { parameter in
+            guard let buffer = tensors["momentum/\(parameter.name)"] else { return nil }
+            guard buffer.shape == parameter.value.shape else {
+                throw RecordError.invalid(
+                    path: path, reason: "momentum of '\(parameter.name)' has shape \(buffer.shape), the model needs \(parameter.value.shape)")
+            }
+            return buffer
+        }
         optimizer.restoreMomentumBuffers(buffers)
         return epoch
     }

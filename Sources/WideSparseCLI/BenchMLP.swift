@@ -14,8 +14,9 @@ public struct BenchMLP: ParsableCommand {
         abstract: "Time MLP-1 training steps (784 -> width -> 10, SGD) dense and masked.",
         discussion: """
             As torch_bench.py's "mlp" part: a fixed batch of uniform random pixels, 50 warm-up steps,
-            then the mean step time of windows of at least 0.5 s until --seconds have passed; the
-            median over windows is reported as samples per second. Masked models keep a fraction
+            a wait for a quiet machine, then the mean step time of windows of at least 0.5 s, keeping
+            windows in which other processes used at most 0.15 cores, until 6 such windows and
+            --seconds of them; the median over windows is reported as samples per second. Masked models keep a fraction
             min(1, base/width) of the first layer's weights, the paper's Figure 5 connectivity
             (base width 5, last layer dense).
             """)
@@ -35,6 +36,9 @@ public struct BenchMLP: ParsableCommand {
     @Option(help: "Seconds of measurement per configuration.")
     var seconds: Double = 6
 
+    @Option(help: "Seconds to wait at most for other processes to go quiet before each measurement.")
+    var maxWait: Double = 300
+
     @Option(help: "Write the rows as JSON to this file.")
     var json: String?
 
@@ -45,15 +49,16 @@ public struct BenchMLP: ParsableCommand {
         let widthList = try parseWidths(widths)
         var rows: [[String: Any]] = []
         print("threads \(threads), batch \(batchSize)")
-        print("width  masked  density  samples/s  (median of \(Int(seconds)) s of 0.5 s windows)")
+        print("width  masked  density  samples/s  (median over clean 0.5 s windows, at least \(Int(seconds)) s)")
         for width in widthList {
             for masked in [false, true] {
                 let density = masked ? min(1, Double(baseWidth) / Double(width)) : 1
-                let median = measureSteps(width: width, density: density)
+                let (median, contended) = measureSteps(width: width, density: density)
                 let samplesPerSecond = Double(batchSize) / median
-                print(String(format: "%5d  %@  %7.4f  %9.0f", width, masked ? "   yes" : "    no", density, samplesPerSecond))
-                rows.append(["width": width, "masked": masked, "density": density, "threads": threads,
-                             "batch": batchSize, "step_median_s": median, "samples_per_s": samplesPerSecond])
+                print(String(format: "%5d  %@  %7.4f  %9.0f%@", width, masked ? "   yes" : "    no", density, samplesPerSecond,
+                             contended ? "  (machine busy: all windows used)" : ""))
+                rows.append(["width": width, "masked": masked, "density": density, "threads": threads, "batch": batchSize,
+                             "step_median_s": median, "samples_per_s": samplesPerSecond, "contended": contended])
             }
         }
         if let json {
@@ -62,8 +67,9 @@ public struct BenchMLP: ParsableCommand {
         }
     }
 
-    /// The median over windows of the mean step time, in seconds.
-    private func measureSteps(width: Int, density: Double) -> Double {
+    /// The median over windows of the mean step time in seconds, and whether too few windows
+    /// were clean (the machine was busy).
+    private func measureSteps(width: Int, density: Double) -> (seconds: Double, contended: Bool) {
         let model = MLP1(MLP1Configuration(inputSize: 784, width: width, classes: 10))
         let firstLayerWeights = 784 * width
         let removed = firstLayerWeights - max(1, Int((density * Double(firstLayerWeights)).rounded()))
@@ -84,19 +90,36 @@ public struct BenchMLP: ParsableCommand {
             optimizer.step()
         }
         for _ in 0..<50 { step() }
-        var windows: [Double] = []
+        // Windows of at least 0.5 s; only clean ones (other processes quiet) count, until there are
+        // 6 of them and `seconds` of clean time, or 60 s have passed (then all windows count).
+        QuietWindows.waitForQuiet(maximum: maxWait)
+        var clean: [Double] = []
+        var all: [Double] = []
+        var cleanTime = 0.0
         let start = Date()
         repeat {
-            let windowStart = Date()
             var steps = 0
-            while Date().timeIntervalSince(windowStart) < 0.5 {
-                step()
-                steps += 1
+            let window = QuietWindows.watch {
+                let windowStart = Date()
+                while Date().timeIntervalSince(windowStart) < 0.5 {
+                    step()
+                    steps += 1
+                }
             }
-            windows.append(Date().timeIntervalSince(windowStart) / Double(steps))
-        } while Date().timeIntervalSince(start) < seconds || windows.count < 6
-        windows.sort()
-        return windows.count % 2 == 1
-            ? windows[windows.count / 2] : (windows[windows.count / 2 - 1] + windows[windows.count / 2]) / 2
+            let perStep = window.seconds / Double(steps)
+            all.append(perStep)
+            if window.foreignCores <= QuietWindows.cleanForeignCores {
+                clean.append(perStep)
+                cleanTime += window.seconds
+            }
+        } while (clean.count < 6 || cleanTime < seconds) && Date().timeIntervalSince(start) < 60
+        let contended = clean.count < 6
+        return (median(contended ? all : clean), contended)
     }
+}
+
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
