@@ -31,7 +31,12 @@ public struct MLP1Configuration: Codable, Equatable, Sendable {
     }
 
     /// Weights of the dense model per layer: [d * n, n * classes].
-    public var denseWeightCounts: [Int] { [inputSize * width, width * classes] }
+    public var denseWeightCounts: [Int] { weightShapes.map(\.count) }
+
+    /// The two weight tensors, named as the model names them.
+    public var weightShapes: [WeightShape] {
+        [.fullyConnected("fc1.weight", out: width, in: inputSize), .fullyConnected("fc2.weight", out: classes, in: width)]
+    }
 }
 
 /// d -> n -> classes: Linear, activation, optional BatchNorm1d, Linear.

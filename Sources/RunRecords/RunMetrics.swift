@@ -35,13 +35,19 @@ public struct LayerWeights: Codable, Equatable, Sendable {
     public var dense: Int
     public var kept: Int
     public var connectivity: Double
+    /// Output units (channels) left with no incoming weight by the mask.
+    public var outputsWithoutInputs: Int
+    /// Input units (channels) whose value no kept weight reads.
+    public var inputsWithoutOutputs: Int
 
-    public init(name: String, shape: [Int], dense: Int, kept: Int) {
+    public init(name: String, shape: [Int], dense: Int, kept: Int, outputsWithoutInputs: Int = 0, inputsWithoutOutputs: Int = 0) {
         self.name = name
         self.shape = shape
         self.dense = dense
         self.kept = kept
         self.connectivity = dense == 0 ? 1 : Double(kept) / Double(dense)
+        self.outputsWithoutInputs = outputsWithoutInputs
+        self.inputsWithoutOutputs = inputsWithoutOutputs
     }
 }
 

@@ -1,9 +1,10 @@
 import Foundation
+import NeuralNetwork
 
 /// How the weights removed from a sparse MLP-1 are split between its two layers.
 public enum MLPRemovalRule: Equatable, Sendable {
-    /// The paper's level-down rule over both layers (SPEC.md section 2).
-    case levelDown
+    /// One of the general rules (SPEC.md section 2); the paper's is `.levelDown`.
+    case spread(RemovalRule)
     /// The last layer keeps round(c * n * classes) weights, the first layer the rest of the
     /// budget (paper Figure 5).
     case lastLayerConnectivity(Double)
@@ -61,9 +62,11 @@ public struct MLPSparsityPlan: Equatable, Sendable {
                 reason: "the dense model of width \(width) has only \(denseTotal) weights, fewer than the budget \(weightBudget)")
         }
         switch rule {
-        case .levelDown:
-            let removals = try levelDownRemovals(total: denseTotal - weightBudget, layerSizes: dense)
-            return MLPSparsityPlan(denseCounts: dense, removals: removals)
+        case .spread(let rule):
+            let layers: [WeightShape] = [
+                .fullyConnected("fc1.weight", out: width, in: inputSize), .fullyConnected("fc2.weight", out: classes, in: width),
+            ]
+            return MLPSparsityPlan(denseCounts: dense, removals: try rule.removals(total: denseTotal - weightBudget, layers: layers))
         case .lastLayerConnectivity(let target):
             guard target > 0 && target <= 1 else {
                 throw SparsityError.infeasible(field: "last-layer-connectivity", reason: "expected a value in (0, 1], found \(target)")
@@ -84,6 +87,34 @@ public struct MLPSparsityPlan: Equatable, Sendable {
                         + "\(dense[0])); feasible last-layer connectivities here: \(range)")
             }
             return MLPSparsityPlan(denseCounts: dense, removals: [dense[0] - firstKept, dense[1] - lastKept])
+        }
+    }
+}
+
+/// One cell of the paper's Figure 5 grid: a width (hence an overall connectivity) and a
+/// last-layer connectivity, with its plan or the reason it cannot exist.
+public struct Figure5Cell: Sendable {
+    public var width: Int
+    public var lastLayerConnectivity: Double
+    public var plan: MLPSparsityPlan?
+    public var infeasibleBecause: String?
+}
+
+/// The grid of MLP-1 models with `weightBudget` weights over widths and last-layer
+/// connectivities; infeasible cells are kept and named, not skipped.
+public func figure5Grid(
+    inputSize: Int, classes: Int, weightBudget: Int, widths: [Int], lastLayerConnectivities: [Double]
+) -> [[Figure5Cell]] {
+    widths.map { width in
+        lastLayerConnectivities.map { connectivity in
+            do {
+                let plan = try MLPSparsityPlan.atBudget(
+                    inputSize: inputSize, width: width, classes: classes, weightBudget: weightBudget,
+                    rule: .lastLayerConnectivity(connectivity))
+                return Figure5Cell(width: width, lastLayerConnectivity: connectivity, plan: plan)
+            } catch {
+                return Figure5Cell(width: width, lastLayerConnectivity: connectivity, infeasibleBecause: "\(error)")
+            }
         }
     }
 }

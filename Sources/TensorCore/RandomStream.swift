@@ -120,8 +120,13 @@ struct SplitMix64 {
 
 /// 64-bit FNV-1a hash of a string's UTF-8 bytes: a stable name-to-number map for seeding.
 public func fnv1a64(_ text: String) -> UInt64 {
+    fnv1a64(bytes: text.utf8)
+}
+
+/// 64-bit FNV-1a hash of bytes (a checksum, not a cryptographic hash).
+public func fnv1a64<Bytes: Sequence>(bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in text.utf8 {
+    for byte in bytes {
         hash ^= UInt64(byte)
         hash = hash &* 0x0000_0100_0000_01B3
     }

@@ -9,6 +9,7 @@ import TensorCore
 /// One MLP-1 training run that lives in a directory:
 ///
 ///     config.json                the resolved RunConfig
+///     masks.safetensors          the masks of the sparse layers, with kept counts and checksums
 ///     metrics.jsonl              one EpochMetrics per finished epoch
 ///     checkpoint.safetensors     weights, batch-norm statistics, momentum; epoch in its metadata
 ///     result.json                written last: its presence marks the run done
@@ -28,6 +29,7 @@ public final class TrainingRun {
     public var configPath: String { "\(directory)/config.json" }
     public var metricsPath: String { "\(directory)/metrics.jsonl" }
     public var checkpointPath: String { "\(directory)/checkpoint.safetensors" }
+    public var masksPath: String { "\(directory)/masks.safetensors" }
     public var resultPath: String { "\(directory)/result.json" }
 
     /// A stable 12-hex-digit id of a config: the same settings always give the same id.
@@ -52,7 +54,7 @@ public final class TrainingRun {
     ) throws -> RunResult? {
         try config.validate()
         if restart {
-            for path in [resultPath, checkpointPath, metricsPath] { try? FileManager.default.removeItem(atPath: path) }
+            for path in [resultPath, checkpointPath, metricsPath, masksPath] { try? FileManager.default.removeItem(atPath: path) }
         }
         if FileManager.default.fileExists(atPath: configPath) {
             let previous = try RecordFiles.readJSON(RunConfig.self, from: configPath)
@@ -75,6 +77,7 @@ public final class TrainingRun {
         if !FileManager.default.fileExists(atPath: configPath) {
             try RecordFiles.writeJSON(config, to: configPath)
         }
+        try recordMasks(of: model)
         let optimizer = SGD(
             parameters: model.parameters, learningRate: Float(config.training.learningRate),
             momentum: Float(config.training.momentum), nesterov: config.training.nesterov,
@@ -123,6 +126,25 @@ public final class TrainingRun {
     }
 }
 
+extension TrainingRun {
+    /// Writes the model's masks to masks.safetensors, or, when the file exists (a resumed run),
+    /// checks that it holds exactly these masks: a changed or foreign file is refused.
+    func recordMasks(of model: MLP1) throws {
+        let masked = model.weightLayers.map(\.weight).filter { $0.mask != nil }
+        guard !masked.isEmpty else { return }
+        guard let data = FileManager.default.contents(atPath: masksPath) else {
+            try RecordFiles.writeAtomically(MaskFile.encode(masked.map { ($0.name, $0.mask!) }), to: masksPath)
+            return
+        }
+        let expected = masked.map { (name: $0.name, shape: $0.value.shape, kept: $0.keptCount) }
+        let saved = try MaskFile.decode(data, path: masksPath, expected: expected)
+        for (weight, mask) in zip(masked, saved) where mask.scalars != weight.mask!.scalars {
+            throw RecordError.invalid(
+                path: masksPath, reason: "the mask of '\(weight.name)' is not the one this run's seed draws; move the file away or use --restart")
+        }
+    }
+}
+
 /// Builds the MLP-1 of `config`: layers, masks (stream "mask"), then mask-aware initial values
 /// (stream "init"). Checks the input size and classes against the data.
 public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: Int, classes: Int) throws -> MLP1 {
@@ -144,10 +166,15 @@ public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: I
     return model
 }
 
-/// Dense and kept weights of each weight layer.
+/// Dense and kept weights of each weight layer, and the units its mask disconnects.
 public func layerWeights(_ model: MLP1) -> [LayerWeights] {
-    model.weightLayers.map { layer in
-        LayerWeights(name: layer.weight.name, shape: layer.weight.value.shape, dense: layer.weight.value.count, kept: layer.weight.keptCount)
+    zip(model.weightLayers, model.configuration.weightShapes).map { layer, shape in
+        let weight = layer.weight
+        let disconnected = weight.mask.map { DisconnectedUnits(mask: $0, layer: shape) }
+        return LayerWeights(
+            name: weight.name, shape: weight.value.shape, dense: weight.value.count, kept: weight.keptCount,
+            outputsWithoutInputs: disconnected?.outputsWithoutInputs ?? 0,
+            inputsWithoutOutputs: disconnected?.inputsWithoutOutputs ?? 0)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import Datasets
+import Models
 import NeuralNetwork
 import RunRecords
 import Sparsity
@@ -10,6 +11,15 @@ extension DatasetName: ExpressibleByArgument {}
 extension ActivationKind: ExpressibleByArgument {}
 extension Parameterisation: ExpressibleByArgument {}
 extension InitDistribution: ExpressibleByArgument {}
+extension MaskPattern: ExpressibleByArgument {}
+extension ResNetForm: ExpressibleByArgument {}
+
+extension RemovalRule: ExpressibleByArgument {
+    /// Also accepts "proportional": removals proportional to layer size are the uniform rule.
+    public init?(argument: String) {
+        self.init(rawValue: argument == "proportional" ? "uniform" : argument)
+    }
+}
 
 /// Which data and how it is prepared.
 public struct DataOptions: ParsableArguments {

@@ -57,6 +57,9 @@ public struct MLPOptions: ParsableArguments {
     @Option(help: "With --weights: the last layer's connectivity (0-1]; the first layer takes the rest of the budget.")
     var lastLayerConnectivity: Double?
 
+    @Option(help: "With --weights and no --last-layer-connectivity: how removals are spread over the layers: level-down (the paper's), uniform (same connectivity everywhere; 'proportional' is the same rule) or erk.")
+    var rule: RemovalRule = .levelDown
+
     @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
     var removed: String?
 
@@ -93,7 +96,7 @@ public struct MLPOptions: ParsableArguments {
     func plan(classes: Int) throws -> MLPSparsityPlan {
         guard width >= 1 else { throw ValidationError("--width: expected a positive number, found \(width)") }
         if let removed {
-            guard weights == nil && lastLayerConnectivity == nil else {
+            guard weights == nil && lastLayerConnectivity == nil && rule == .levelDown else {
                 throw ValidationError("--removed: give either --removed or --weights (with --last-layer-connectivity), not both")
             }
             let counts = try removed.split(separator: ",").map { part -> Int in
@@ -110,7 +113,7 @@ public struct MLPOptions: ParsableArguments {
             }
             return .dense(inputSize: inputSize, width: width, classes: classes)
         }
-        let rule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .levelDown
+        let rule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(self.rule)
         return try MLPSparsityPlan.atBudget(inputSize: inputSize, width: width, classes: classes, weightBudget: weights, rule: rule)
     }
 }
@@ -140,6 +143,14 @@ func printSummary(config: RunConfig, result: RunResult, directory: String) {
             + "  weights \(layer.kept) of \(layer.dense)  connectivity \(format(layer.connectivity, digits: 4))")
     }
     print("  total weights \(result.totalWeights), connectivity \(format(result.connectivity, digits: 4))")
+    let layers = result.layers
+    if layers.count == 2 && (layers[0].outputsWithoutInputs > 0 || layers[1].inputsWithoutOutputs > 0) {
+        print("  disconnected hidden units: \(layers[0].outputsWithoutInputs) of \(m.width) have no incoming weight "
+            + "(they output only their bias), \(layers[1].inputsWithoutOutputs) have no outgoing weight")
+    }
+    if layers.first.map({ $0.inputsWithoutOutputs > 0 }) == true {
+        print("  input features no weight reads: \(layers[0].inputsWithoutOutputs) of \(m.inputSize)")
+    }
     print("best test accuracy  \(percent(result.bestTestAccuracy)) (epoch \(result.bestTestEpoch))")
     print("final test accuracy \(percent(result.finalTestAccuracy))")
     print("train accuracy      final \(percent(result.finalTrainAccuracy)), best \(percent(result.bestTrainAccuracy))")

@@ -72,7 +72,7 @@ struct SparsityTests {
                 #expect(plan.totalWeights == 3970)
                 #expect(abs(plan.layerConnectivities[1] - lastLayer) <= 0.5 / Double(width * 10))
             }
-            let levelled = try MLPSparsityPlan.atBudget(inputSize: 784, width: width, classes: 10, weightBudget: 3970, rule: .levelDown)
+            let levelled = try MLPSparsityPlan.atBudget(inputSize: 784, width: width, classes: 10, weightBudget: 3970, rule: .spread(.levelDown))
             #expect(levelled.totalWeights == 3970)
         }
     }
@@ -89,7 +89,7 @@ struct SparsityTests {
                 + "last-layer connectivities here: 0.0001563...0.6202")
         }
         #expect(throws: SparsityError.self) {
-            try MLPSparsityPlan.atBudget(inputSize: 784, width: 4, classes: 10, weightBudget: 3970, rule: .levelDown)
+            try MLPSparsityPlan.atBudget(inputSize: 784, width: 4, classes: 10, weightBudget: 3970, rule: .spread(.levelDown))
         }
     }
 }

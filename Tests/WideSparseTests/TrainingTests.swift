@@ -1,5 +1,6 @@
 import Foundation
 import RunRecords
+import TensorCore
 import Testing
 import Training
 
@@ -43,6 +44,27 @@ struct TrainingTests {
         #expect(result.totalWeights == 3970)
         #expect(result.layers.map(\.kept) == [3170, 800])
         #expect(result.bestTestAccuracy > 0.5)
+        // The trained weights themselves: exactly the budget of non-zero entries.
+        let data = try #require(FileManager.default.contents(atPath: "\(directory)/checkpoint.safetensors"))
+        let (tensors, _) = try SafeTensors.decode(data, path: "checkpoint")
+        let nonZero = ["fc1.weight", "fc2.weight"].map { tensors[$0]!.scalars.filter { $0 != 0 }.count }
+        #expect(nonZero == [3170, 800])
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/masks.safetensors"))
+    }
+
+    @Test("A resumed run refuses a masks file that is not its own")
+    func refusesForeignMasks() throws {
+        let config = mnist5kConfig(width: 20, removed: [15000, 0], epochs: 2, subset: 300)
+        let directory = temporaryFolder()
+        let run = TrainingRun(config: config, directory: directory)
+        try run.run(stopAfterEpochs: 1)
+        var other = config
+        other.seed = 99
+        let foreign = temporaryFolder()
+        try TrainingRun(config: other, directory: foreign).run(stopAfterEpochs: 1)
+        try FileManager.default.removeItem(atPath: run.masksPath)
+        try FileManager.default.copyItem(atPath: "\(foreign)/masks.safetensors", toPath: run.masksPath)
+        #expect(throws: RecordError.self) { try run.run() }
     }
 
     @Test("Same seed: bit-identical metrics; another seed: different ones")

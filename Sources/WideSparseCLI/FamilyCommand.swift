@@ -1,0 +1,216 @@
+import ArgumentParser
+import Foundation
+import Models
+import NeuralNetwork
+import Sparsity
+
+/// The architectures a family can be built from.
+public enum FamilyModel: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case mlp, resnet18
+}
+
+/// `widesparse family`: inspect a constant-weight width family before training anything.
+public struct Family: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Print a width family at a constant number of weights: per-layer weights, removals and connectivity.",
+        discussion: """
+            The budget is the number of weights of the dense model of --base-width. Each wider
+            member removes the difference by --rule (SPEC.md section 2); only convolution and fully
+            connected weights count. The per-layer table is the data of the paper's Figure 10.
+            Examples:
+              widesparse family mlp
+              widesparse family mlp --grid                      # the Figure 5 grid
+              widesparse family resnet18 --base-width 8 --factors 1,2,4,8 --io-only
+              widesparse family resnet18 --form imagenet --json
+            """)
+
+    @Argument(help: "mlp or resnet18.")
+    var model: FamilyModel
+
+    @Option(help: "ResNet-18 form: cifar (3x3 stem) or imagenet (7x7 stem and max-pool).")
+    var form: ResNetForm = .cifar
+
+    @Option(help: "The base width whose dense model sets the budget (default: mlp 5, resnet18 cifar 8, imagenet 64).")
+    var baseWidth: Int?
+
+    @Option(help: "Widths, comma-separated (default: mlp 5,10,...,640; resnet18 cifar 8,16,32,64; imagenet 64,90,128,181,256).")
+    var widths: String?
+
+    @Option(help: "Widening factors instead of widths, comma-separated; width = round(base width * factor).")
+    var factors: String?
+
+    @Option(help: "How removals are spread: level-down (the paper's), uniform ('proportional' is the same rule) or erk.")
+    var rule: RemovalRule = .levelDown
+
+    @Option(help: "MLP only: the last layer's connectivity (the paper's Figure 5 rule) instead of --rule.")
+    var lastLayerConnectivity: Double?
+
+    @Flag(help: "Remove whole k x k kernels (paper Appendix C); the miss from the budget is reported.")
+    var ioOnly = false
+
+    @Option(help: "Classes (outputs of the last layer).")
+    var classes: Int = 10
+
+    @Option(help: "ResNet-18: input channels.")
+    var inputChannels: Int = 3
+
+    @Option(help: "MLP: input features.")
+    var inputSize: Int = 784
+
+    @Flag(help: "MLP: print the Figure 5 grid of widths x last-layer connectivities instead.")
+    var grid = false
+
+    @Option(help: "With --grid: last-layer connectivities, comma-separated.")
+    var lastLayerConnectivities: String = "1,0.9,0.8,0.7,0.6,0.5,0.4,0.3,0.2,0.1"
+
+    @Flag(help: "Machine-readable JSON instead of tables.")
+    var json = false
+
+    public init() {}
+
+    public func validate() throws {
+        for (value, name) in [(classes, "--classes"), (inputChannels, "--input-channels"), (inputSize, "--input-size")] where value < 1 {
+            throw ValidationError("\(name): expected a positive number, found \(value)")
+        }
+        if model == .resnet18 && (lastLayerConnectivity != nil || grid) {
+            throw ValidationError("--last-layer-connectivity and --grid: MLP only (the paper's Figure 5)")
+        }
+        if widths != nil && factors != nil { throw ValidationError("--widths and --factors: give one of them") }
+        if let baseWidth, baseWidth < 1 { throw ValidationError("--base-width: expected a positive width, found \(baseWidth)") }
+    }
+
+    public mutating func run() throws {
+        let base = baseWidth ?? (model == .mlp ? 5 : form == .cifar ? 8 : 64)
+        let widthList = try resolvedWidths(base: base)
+        if grid {
+            try printGrid(base: base, widths: widthList)
+            return
+        }
+        let family = makeFamily(base: base, widths: widthList)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(family), as: UTF8.self))
+        } else {
+            print(describe(family))
+        }
+    }
+
+    /// The family this command prints (public so that tests check exactly what users see).
+    public func makeFamily(base: Int, widths: [Int]) -> WidthFamily {
+        let pattern: MaskPattern = ioOnly ? .ioOnly : .allEntries
+        switch model {
+        case .mlp:
+            let (inputSize, classes) = (self.inputSize, self.classes)
+            let mlpRule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(rule)
+            let ruleName = lastLayerConnectivity.map { "last-layer-connectivity \($0)" } ?? rule.rawValue
+            return WidthFamily(
+                model: "mlp", baseWidth: base, widths: widths, rule: ruleName, pattern: pattern,
+                layersAtWidth: { MLP1Configuration(inputSize: inputSize, width: $0, classes: classes).weightShapes },
+                removals: { layers, total in
+                    let width = layers[0].outChannels
+                    let budget = layers.map(\.count).reduce(0, +) - total
+                    return try MLPSparsityPlan.atBudget(
+                        inputSize: inputSize, width: width, classes: classes, weightBudget: budget, rule: mlpRule).removals
+                })
+        case .resnet18:
+            let (channels, classes, form, rule) = (inputChannels, self.classes, self.form, self.rule)
+            return WidthFamily(
+                model: "resnet18-\(form.rawValue)", baseWidth: base, widths: widths, rule: rule.rawValue, pattern: pattern,
+                layersAtWidth: { resNet18WeightShapes(width: $0, inputChannels: channels, classes: classes, form: form) },
+                removals: { layers, total in try rule.removals(total: total, layers: layers) })
+        }
+    }
+
+    func resolvedWidths(base: Int) throws -> [Int] {
+        if let factors {
+            return try factors.split(separator: ",").map { part in
+                guard let factor = Double(part.trimmingCharacters(in: .whitespaces)), factor > 0 else {
+                    throw ValidationError("--factors: expected comma-separated positive numbers, found '\(factors)'")
+                }
+                return max(1, Int((Double(base) * factor).rounded()))
+            }
+        }
+        if let widths { return try parseWidths(widths) }
+        switch (model, form) {
+        case (.mlp, _): return [5, 10, 20, 40, 80, 160, 320, 640].map { $0 * base / 5 }.filter { $0 >= 1 }
+        case (.resnet18, .cifar): return [1, 2, 4, 8].map { $0 * base }
+        case (.resnet18, .imagenet): return [1.0, 1.40625, 2, 2.828125, 4].map { Int((Double(base) * $0).rounded()) }
+        }
+    }
+
+    /// The per-layer tables and a summary.
+    func describe(_ family: WidthFamily) -> String {
+        var lines = ["\(family.model) family: base width \(family.baseWidth), \(family.weightBudget) weights, "
+            + "rule \(family.rule), \(family.pattern == .ioOnly ? "io-only (whole kernels)" : "all entries") masks", ""]
+        for member in family.members {
+            let header = String(format: "width %d (x%.3g): ", member.width, member.wideningFactor)
+            if let reason = member.infeasible {
+                lines.append(header + "infeasible: \(reason)")
+                lines.append("")
+                continue
+            }
+            var line = header + "\(member.weights) of \(member.denseWeights) weights, connectivity "
+                + String(format: "%.5f", member.connectivity)
+            if family.pattern == .ioOnly { line += ", io-only miss \(member.ioOnlyMiss >= 0 ? "+" : "")\(member.ioOnlyMiss)" }
+            lines.append(line)
+            lines.append("  " + pad("layer", 30) + pad("shape", 16) + lpad("weights", 10) + lpad("removed", 10) + lpad("connectivity", 14))
+            for layer in member.layers {
+                lines.append("  " + pad(layer.name, 30) + pad(layer.shape.map(String.init).joined(separator: "x"), 16)
+                    + lpad("\(layer.kept)", 10) + lpad("\(layer.removed)", 10) + lpad(String(format: "%.5f", layer.connectivity), 14))
+            }
+            lines.append("")
+        }
+        lines.append(pad("width", 8) + lpad("factor", 8) + lpad("dense weights", 15) + lpad("weights", 10) + lpad("connectivity", 14))
+        for member in family.members {
+            let weights = member.infeasible == nil ? "\(member.weights)" : "infeasible"
+            let connectivity = member.infeasible == nil ? String(format: "%.5f", member.connectivity) : "-"
+            lines.append(pad("\(member.width)", 8) + lpad(String(format: "%.3g", member.wideningFactor), 8)
+                + lpad("\(member.denseWeights)", 15) + lpad(weights, 10) + lpad(connectivity, 14))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func printGrid(base: Int, widths: [Int]) throws {
+        let connectivities = try lastLayerConnectivities.split(separator: ",").map { part -> Double in
+            guard let value = Double(part.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--last-layer-connectivities: expected comma-separated numbers, found '\(lastLayerConnectivities)'")
+            }
+            return value
+        }
+        let budget = inputSize * base + base * classes
+        let cells = figure5Grid(inputSize: inputSize, classes: classes, weightBudget: budget, widths: widths, lastLayerConnectivities: connectivities)
+        if json {
+            let rows = cells.flatMap { $0 }.map { cell -> [String: Any] in
+                var row: [String: Any] = ["width": cell.width, "last_layer_connectivity": cell.lastLayerConnectivity]
+                if let plan = cell.plan {
+                    row["removed"] = plan.removals
+                    row["kept"] = plan.keptCounts
+                    row["connectivity"] = plan.connectivity
+                } else {
+                    row["infeasible"] = cell.infeasibleBecause ?? ""
+                }
+                return row
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["weight_budget": budget, "cells": rows], options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("MLP-1 Figure 5 grid at \(budget) weights (base width \(base)): first-layer weights kept per cell; '-' = infeasible")
+        print(pad("width", 7) + lpad("overall", 9) + connectivities.map { lpad(String(format: "%.2g", $0), 8) }.joined())
+        for row in cells {
+            let width = row[0].width
+            let overall = Double(budget) / Double(inputSize * width + width * classes)
+            print(pad("\(width)", 7) + lpad(overall <= 1 ? String(format: "%.4f", overall) : "-", 9)
+                + row.map { lpad($0.plan.map { "\($0.keptCounts[0])" } ?? "-", 8) }.joined())
+        }
+    }
+}
+
+private func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+private func lpad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+}
