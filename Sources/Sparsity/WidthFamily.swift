@@ -9,6 +9,10 @@ public struct LayerPlan: Codable, Equatable, Sendable {
     public var removed: Int
     public var kept: Int
     public var connectivity: Double
+    /// With drawn masks (`WidthFamily.countDisconnectedUnits`): output channels without any
+    /// incoming weight, and input channels without any outgoing weight.
+    public var outputsWithoutInputs: Int?
+    public var inputsWithoutOutputs: Int?
 
     public init(layer: WeightShape, removed: Int) {
         name = layer.name
@@ -47,6 +51,21 @@ public struct WidthFamily: Codable, Equatable, Sendable {
     public var rule: String
     public var pattern: MaskPattern
     public var members: [FamilyMember]
+
+    /// Draws every member's masks (as a run with `masterSeed` would) and records the units
+    /// they leave disconnected in each layer.
+    public mutating func countDisconnectedUnits(layersAtWidth: (Int) -> [WeightShape], masterSeed: UInt64) {
+        for index in members.indices where members[index].infeasible == nil {
+            let shapes = layersAtWidth(members[index].width)
+            for (position, shape) in shapes.enumerated() {
+                let plan = members[index].layers[position]
+                let mask = drawMask(layer: shape, removed: plan.removed, pattern: pattern, masterSeed: masterSeed)
+                let units = DisconnectedUnits(mask: mask, layer: shape)
+                members[index].layers[position].outputsWithoutInputs = units.outputsWithoutInputs
+                members[index].layers[position].inputsWithoutOutputs = units.inputsWithoutOutputs
+            }
+        }
+    }
 
     /// Builds the family: for each width, the layers (`layersAtWidth`) and the removals
     /// (`removals(layers, total to remove)`), rounded to whole kernels for io-only masks.

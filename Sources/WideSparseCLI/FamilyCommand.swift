@@ -63,6 +63,12 @@ public struct Family: ParsableCommand {
     @Option(help: "With --grid: last-layer connectivities, comma-separated.")
     var lastLayerConnectivities: String = "1,0.9,0.8,0.7,0.6,0.5,0.4,0.3,0.2,0.1"
 
+    @Flag(help: "Draw the masks (with --seed) and count units left without incoming or outgoing weights.")
+    var disconnected = false
+
+    @Option(help: "Master seed for --disconnected (masks are a pure function of it, the layer and the count).")
+    var seed: UInt64 = 0
+
     @Flag(help: "Machine-readable JSON instead of tables.")
     var json = false
 
@@ -86,13 +92,22 @@ public struct Family: ParsableCommand {
             try printGrid(base: base, widths: widthList)
             return
         }
-        let family = makeFamily(base: base, widths: widthList)
+        var family = makeFamily(base: base, widths: widthList)
+        if disconnected { family.countDisconnectedUnits(layersAtWidth: layersAtWidth, masterSeed: seed) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(family), as: UTF8.self))
         } else {
             print(describe(family))
+        }
+    }
+
+    /// The weight tensors of the model at a width.
+    func layersAtWidth(_ width: Int) -> [WeightShape] {
+        switch model {
+        case .mlp: return MLP1Configuration(inputSize: inputSize, width: width, classes: classes).weightShapes
+        case .resnet18: return resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
         }
     }
 
@@ -106,7 +121,7 @@ public struct Family: ParsableCommand {
             let ruleName = lastLayerConnectivity.map { "last-layer-connectivity \($0)" } ?? rule.rawValue
             return WidthFamily(
                 model: "mlp", baseWidth: base, widths: widths, rule: ruleName, pattern: pattern,
-                layersAtWidth: { MLP1Configuration(inputSize: inputSize, width: $0, classes: classes).weightShapes },
+                layersAtWidth: layersAtWidth,
                 removals: { layers, total in
                     let width = layers[0].outChannels
                     let budget = layers.map(\.count).reduce(0, +) - total
@@ -114,10 +129,10 @@ public struct Family: ParsableCommand {
                         inputSize: inputSize, width: width, classes: classes, weightBudget: budget, rule: mlpRule).removals
                 })
         case .resnet18:
-            let (channels, classes, form, rule) = (inputChannels, self.classes, self.form, self.rule)
+            let rule = self.rule
             return WidthFamily(
                 model: "resnet18-\(form.rawValue)", baseWidth: base, widths: widths, rule: rule.rawValue, pattern: pattern,
-                layersAtWidth: { resNet18WeightShapes(width: $0, inputChannels: channels, classes: classes, form: form) },
+                layersAtWidth: layersAtWidth,
                 removals: { layers, total in try rule.removals(total: total, layers: layers) })
         }
     }
@@ -154,10 +169,15 @@ public struct Family: ParsableCommand {
                 + String(format: "%.5f", member.connectivity)
             if family.pattern == .ioOnly { line += ", io-only miss \(member.ioOnlyMiss >= 0 ? "+" : "")\(member.ioOnlyMiss)" }
             lines.append(line)
-            lines.append("  " + pad("layer", 30) + pad("shape", 16) + lpad("weights", 10) + lpad("removed", 10) + lpad("connectivity", 14))
+            let unitColumns = disconnected ? lpad("outputs w/o in", 16) + lpad("inputs w/o out", 16) : ""
+            lines.append("  " + pad("layer", 30) + pad("shape", 16) + lpad("weights", 10) + lpad("removed", 10) + lpad("connectivity", 14) + unitColumns)
             for layer in member.layers {
-                lines.append("  " + pad(layer.name, 30) + pad(layer.shape.map(String.init).joined(separator: "x"), 16)
-                    + lpad("\(layer.kept)", 10) + lpad("\(layer.removed)", 10) + lpad(String(format: "%.5f", layer.connectivity), 14))
+                var line = "  " + pad(layer.name, 30) + pad(layer.shape.map(String.init).joined(separator: "x"), 16)
+                    + lpad("\(layer.kept)", 10) + lpad("\(layer.removed)", 10) + lpad(String(format: "%.5f", layer.connectivity), 14)
+                if let outputs = layer.outputsWithoutInputs, let inputs = layer.inputsWithoutOutputs {
+                    line += lpad("\(outputs)/\(layer.shape[0])", 16) + lpad("\(inputs)/\(layer.shape[1])", 16)
+                }
+                lines.append(line)
             }
             lines.append("")
         }

@@ -158,6 +158,20 @@ struct FamilyTests {
         #expect(units.inputsWithoutOutputs == 2)
     }
 
+    @Test("A family's masks can be drawn to count disconnected units; dense layers have none")
+    func familyDisconnectedUnits() throws {
+        let command = try Family.parse(["mlp"])
+        var family = command.makeFamily(base: 5, widths: [5, 640])
+        family.countDisconnectedUnits(layersAtWidth: { MLP1Configuration(width: $0).weightShapes }, masterSeed: 0)
+        #expect(family.members[0].layers.allSatisfy { $0.outputsWithoutInputs == 0 && $0.inputsWithoutOutputs == 0 })
+        let wide = family.members[1].layers
+        let mask = drawMask(shape: [640, 784], removed: wide[0].removed, masterSeed: 0, layerName: "fc1.weight")
+        let direct = DisconnectedUnits(mask: mask, layer: .fullyConnected("fc1.weight", out: 640, in: 784))
+        #expect(wide[0].outputsWithoutInputs == direct.outputsWithoutInputs)
+        #expect(wide[0].inputsWithoutOutputs == direct.inputsWithoutOutputs)
+        #expect(direct.outputsWithoutInputs > 0)  // 1985 weights over 640 units leave some unit empty
+    }
+
     @Test("The Figure 5 grid names its infeasible cells")
     func figure5() {
         let grid = figure5Grid(inputSize: 784, classes: 10, weightBudget: 3970, widths: [5, 320, 640], lastLayerConnectivities: [1, 0.5, 0.1])
