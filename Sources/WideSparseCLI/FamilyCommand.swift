@@ -39,8 +39,8 @@ public struct Family: ParsableCommand {
     @Option(help: "Widening factors instead of widths, comma-separated; width = round(base width * factor).")
     var factors: String?
 
-    @Option(help: "How removals are spread: level-down (the paper's), uniform ('proportional' is the same rule) or erk.")
-    var rule: RemovalRule = .levelDown
+    @Option(help: "How removals are spread: level-down (the paper's, the default), uniform ('proportional' is the same rule) or erk.")
+    var rule: RemovalRule?
 
     @Option(help: "MLP only: the last layer's connectivity (the paper's Figure 5 rule) instead of --rule.")
     var lastLayerConnectivity: Double?
@@ -82,6 +82,9 @@ public struct Family: ParsableCommand {
             throw ValidationError("--last-layer-connectivity and --grid: MLP only (the paper's Figure 5)")
         }
         if widths != nil && factors != nil { throw ValidationError("--widths and --factors: give one of them") }
+        if rule != nil && lastLayerConnectivity != nil {
+            throw ValidationError("--rule and --last-layer-connectivity: give one of them (the latter is the Figure 5 rule)")
+        }
         if let baseWidth, baseWidth < 1 { throw ValidationError("--base-width: expected a positive width, found \(baseWidth)") }
     }
 
@@ -117,8 +120,8 @@ public struct Family: ParsableCommand {
         switch model {
         case .mlp:
             let (inputSize, classes) = (self.inputSize, self.classes)
-            let mlpRule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(rule)
-            let ruleName = lastLayerConnectivity.map { "last-layer-connectivity \($0)" } ?? rule.rawValue
+            let mlpRule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(rule ?? .levelDown)
+            let ruleName = lastLayerConnectivity.map { "last-layer-connectivity \($0)" } ?? (rule ?? .levelDown).rawValue
             return WidthFamily(
                 model: "mlp", baseWidth: base, widths: widths, rule: ruleName, pattern: pattern,
                 layersAtWidth: layersAtWidth,
@@ -129,7 +132,7 @@ public struct Family: ParsableCommand {
                         inputSize: inputSize, width: width, classes: classes, weightBudget: budget, rule: mlpRule).removals
                 })
         case .resnet18:
-            let rule = self.rule
+            let rule = self.rule ?? .levelDown
             return WidthFamily(
                 model: "resnet18-\(form.rawValue)", baseWidth: base, widths: widths, rule: rule.rawValue, pattern: pattern,
                 layersAtWidth: layersAtWidth,

@@ -58,7 +58,7 @@ public struct MLPOptions: ParsableArguments {
     var lastLayerConnectivity: Double?
 
     @Option(help: "With --weights and no --last-layer-connectivity: how removals are spread over the layers: level-down (the paper's), uniform (same connectivity everywhere; 'proportional' is the same rule) or erk.")
-    var rule: RemovalRule = .levelDown
+    var rule: RemovalRule?
 
     @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
     var removed: String?
@@ -84,7 +84,7 @@ public struct MLPOptions: ParsableArguments {
     public init() {}
 
     /// The model config with the sparsity resolved to removal counts.
-    func config(classes: Int) throws -> MLPModelConfig {
+    public func config(classes: Int) throws -> MLPModelConfig {
         let removals = try reportingErrors { try plan(classes: classes).removals }
         return MLPModelConfig(
             inputSize: inputSize, width: width, classes: classes, bias: !noBias, activation: activation.rawValue,
@@ -96,7 +96,7 @@ public struct MLPOptions: ParsableArguments {
     func plan(classes: Int) throws -> MLPSparsityPlan {
         guard width >= 1 else { throw ValidationError("--width: expected a positive number, found \(width)") }
         if let removed {
-            guard weights == nil && lastLayerConnectivity == nil && rule == .levelDown else {
+            guard weights == nil && lastLayerConnectivity == nil && rule == nil else {
                 throw ValidationError("--removed: give either --removed or --weights (with --last-layer-connectivity), not both")
             }
             let counts = try removed.split(separator: ",").map { part -> Int in
@@ -111,9 +111,13 @@ public struct MLPOptions: ParsableArguments {
             if lastLayerConnectivity != nil {
                 throw ValidationError("--last-layer-connectivity: needs a weight budget (--weights)")
             }
+            if rule != nil { throw ValidationError("--rule: needs a weight budget (--weights)") }
             return .dense(inputSize: inputSize, width: width, classes: classes)
         }
-        let rule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(self.rule)
+        if lastLayerConnectivity != nil && rule != nil {
+            throw ValidationError("--rule and --last-layer-connectivity: give one of them (the latter is the Figure 5 rule)")
+        }
+        let rule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(self.rule ?? .levelDown)
         return try MLPSparsityPlan.atBudget(inputSize: inputSize, width: width, classes: classes, weightBudget: weights, rule: rule)
     }
 }

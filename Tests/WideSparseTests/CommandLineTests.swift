@@ -32,6 +32,22 @@ struct CommandLineTests {
         #expect(failure(["--parameterisation", "ntk"]) == "bias: expected no biases with the NTK parameterisation (pass --no-bias), found biases on")
         #expect(failure(["--schedule", "step"]) == "schedule: expected one of constant, multistep, cosine, found 'step'")
         #expect(failure(["--activation", "tanh"])?.contains("tanh") == true)
+        #expect(failure(["--rule", "erk"]) == "--rule: needs a weight budget (--weights)")
+        #expect(failure(["--width", "80", "--weights", "3970", "--rule", "erk", "--last-layer-connectivity", "1"])
+            == "--rule and --last-layer-connectivity: give one of them (the latter is the Figure 5 rule)")
+    }
+
+    @Test("--rule chooses how train mlp spreads the budget; every rule keeps exactly the budget")
+    func rules() throws {
+        for rule in ["level-down", "uniform", "proportional", "erk"] {
+            let options = try MLPOptions.parse(["--width", "160", "--weights", "3970", "--rule", rule])
+            let config = try options.config(classes: 10)
+            let kept = zip(config.removedWeights, [784 * 160, 1600]).map { $1 - $0 }
+            #expect(kept.reduce(0, +) == 3970)
+        }
+        let levelDown = try MLPOptions.parse(["--width", "160", "--weights", "3970"]).config(classes: 10)
+        // Level-down at width 160: L_1 = 125440 - 1600 = 123840 >= 123070, so only the first layer loses weights.
+        #expect(levelDown.removedWeights == [123_070, 0])
     }
 
     @Test func missingDataNamesPathAndRemedy() {
