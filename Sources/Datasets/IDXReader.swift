@@ -40,6 +40,11 @@ public func readIDXImageSet(
 ) throws -> ImageSet {
     let images = try readIDX(imagesPath, expectedDimensions: 3, missingHint: missingHint)
     let labels = try readIDX(labelsPath, expectedDimensions: 1, missingHint: missingHint)
+    guard images.dimensions[0] > 0, images.dimensions[1] > 0, images.dimensions[2] > 0 else {
+        throw DatasetError.badFormat(
+            path: imagesPath, expected: "at least one image of at least 1x1 pixels",
+            found: "shape \(images.dimensions.map(String.init).joined(separator: "x"))")
+    }
     guard images.dimensions[0] == labels.dimensions[0] else {
         throw DatasetError.badFormat(
             path: labelsPath, expected: "\(images.dimensions[0]) labels (one per image in \(imagesPath))",

@@ -96,6 +96,20 @@ struct DatasetTests {
         }
     }
 
+    @Test func emptyAndMismatchedFiles() {
+        let folder = temporaryFolder()
+        write(idxBytes(dimensions: [0, 28, 28], data: []), "\(folder)/images")
+        write(idxBytes(dimensions: [0], data: []), "\(folder)/labels")
+        #expect(throws: DatasetError.badFormat(path: "\(folder)/images", expected: "at least one image of at least 1x1 pixels", found: "shape 0x28x28")) {
+            try readIDXImageSet(imagesPath: "\(folder)/images", labelsPath: "\(folder)/labels")
+        }
+        write(idxBytes(dimensions: [3, 2, 2], data: images), "\(folder)/images")
+        write(idxBytes(dimensions: [2], data: [1, 2]), "\(folder)/labels")
+        #expect(throws: DatasetError.badFormat(path: "\(folder)/labels", expected: "3 labels (one per image in \(folder)/images)", found: "2")) {
+            try readIDXImageSet(imagesPath: "\(folder)/images", labelsPath: "\(folder)/labels")
+        }
+    }
+
     @Test func labelOutOfRange() {
         let folder = writeIDXFolder(gzip: false, labels: [7, 12, 9])
         #expect(throws: DatasetError.badFormat(
