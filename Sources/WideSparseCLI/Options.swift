@@ -23,7 +23,7 @@ extension RemovalRule: ExpressibleByArgument {
 
 /// Which data and how it is prepared.
 public struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset: mnist5k (5000 real MNIST digits, the default), mnist (IDX files in --data-dir) or fashion-mnist.")
+    @Option(help: "Dataset: mnist5k (5000 real MNIST digits, the default), mnist (IDX files in --data-dir), fashion-mnist, cifar10, cifar100 or svhn (their standard files in --data-dir).")
     var dataset: DatasetName = .mnist5k
 
     @Option(help: "Folder of IDX files, or the mnist_5k.csv.gz file (default: the dataset's standard place).")

@@ -138,8 +138,8 @@ struct ConfigValidationTests {
             try config.validate()
         }
         config = mnist5kConfig(epochs: 1)
-        config.data.dataset = "cifar10"
-        #expect(throws: ConfigError(field: "dataset", expected: "one of mnist, fashion-mnist, mnist5k", found: "'cifar10'")) {
+        config.data.dataset = "notmnist"
+        #expect(throws: ConfigError(field: "dataset", expected: "one of mnist, fashion-mnist, mnist5k, cifar10, cifar100, svhn", found: "'notmnist'")) {
             try config.validate()
         }
     }
