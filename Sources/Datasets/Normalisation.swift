@@ -8,6 +8,9 @@ public enum Normalisation: Equatable, Codable, Sendable {
     /// training part, applied to training and test alike (paper Figure 8). Pixels that are
     /// constant in the training part (std 0) are only centred, to avoid dividing by zero.
     case pixelwise
+    /// (x - mean_c) / std_c per channel (CIFAR and SVHN: means 0.485, 0.456, 0.406 and standard
+    /// deviations 0.229, 0.224, 0.225, SPEC.md section 5).
+    case perChannel(means: [Float], stds: [Float])
     case none
 }
 
@@ -21,6 +24,14 @@ extension DatasetSplit {
             let size = train.sampleSize
             let means = [Float](repeating: mean, count: size)
             let stds = [Float](repeating: std, count: size)
+            apply(means: means, stds: stds, to: train.images)
+            apply(means: means, stds: stds, to: test.images)
+        case .perChannel(let channelMeans, let channelStds):
+            let shape = train.sampleShape
+            precondition(channelMeans.count == shape[0] && channelStds.count == shape[0], "one mean and std per channel")
+            let plane = shape[1] * shape[2]
+            let means = channelMeans.flatMap { [Float](repeating: $0, count: plane) }
+            let stds = channelStds.flatMap { [Float](repeating: $0, count: plane) }
             apply(means: means, stds: stds, to: train.images)
             apply(means: means, stds: stds, to: test.images)
         case .pixelwise:
