@@ -25,15 +25,33 @@ public func initialise(
     _ layer: Linear, parameterisation: Parameterisation, distribution: InitDistribution,
     random: inout RandomStream
 ) {
-    let connectivity = layer.weight.connectivity
+    initialise(
+        weight: layer.weight, bias: layer.bias, fanIn: layer.inFeatures, parameterisation: parameterisation,
+        distribution: distribution, random: &random)
+}
+
+/// Initialises a convolution like PyTorch's Conv2d (standard parameterisation), mask-aware:
+/// fan-in = in_channels * k * k.
+public func initialise(_ layer: Conv2d, distribution: InitDistribution = .uniform, random: inout RandomStream) {
+    initialise(
+        weight: layer.weight, bias: layer.bias, fanIn: layer.inChannels * layer.kernel * layer.kernel,
+        parameterisation: .standard, distribution: distribution, random: &random)
+}
+
+/// The rule above for any weight (and optional bias) with the given dense fan-in.
+public func initialise(
+    weight: Parameter, bias: Parameter?, fanIn: Int, parameterisation: Parameterisation, distribution: InitDistribution,
+    random: inout RandomStream
+) {
+    let connectivity = weight.connectivity
     let scale: Float
     switch parameterisation {
-    case .standard: scale = Float(1 / (Double(layer.inFeatures) * connectivity).squareRoot())
+    case .standard: scale = Float(1 / (Double(fanIn) * connectivity).squareRoot())
     case .ntk: scale = Float(1 / connectivity.squareRoot())
     }
-    fill(layer.weight.value, distribution: distribution, scale: scale, random: &random)
-    layer.weight.applyMaskToValue()
-    if let bias = layer.bias {
+    fill(weight.value, distribution: distribution, scale: scale, random: &random)
+    weight.applyMaskToValue()
+    if let bias {
         fill(bias.value, distribution: distribution, scale: scale, random: &random)
     }
 }

@@ -71,6 +71,17 @@ public func applyMasks(to layers: [Linear], removals: [Int], masterSeed: UInt64)
     }
 }
 
+/// Attaches masks removing `removals[i]` weights from each weight (no mask where 0), drawn with
+/// `pattern` (io-only removals must already be whole kernels, see `ioOnlyRemovals`).
+public func applyMasks(
+    to weights: [(parameter: Parameter, shape: WeightShape)], removals: [Int], pattern: MaskPattern, masterSeed: UInt64
+) {
+    precondition(weights.count == removals.count, "one removal count per weight")
+    for ((parameter, shape), removed) in zip(weights, removals) where removed > 0 {
+        parameter.setMask(drawMask(layer: shape, removed: removed, pattern: pattern, masterSeed: masterSeed))
+    }
+}
+
 private func maskStream(purpose: String, masterSeed: UInt64, layerName: String, shape: [Int], removed: Int) -> RandomStream {
     let indices = [fnv1a64(layerName)] + shape.map { UInt64($0) } + [UInt64(removed)]
     return RandomStream(masterSeed: masterSeed, purpose: purpose, indices: indices)

@@ -1,0 +1,69 @@
+import NeuralNetwork
+import TensorCore
+
+/// ResNet's BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), where conv1 is 3x3
+/// with the block's stride, conv2 3x3 stride 1, and the shortcut the identity or, where the shape
+/// changes, a 1x1 convolution with the stride followed by batch norm.
+///
+/// Shapes: [N, C, H, W] -> [N, O, H/s, W/s].
+public final class BasicBlock: Layer {
+    public let conv1: Conv2d
+    public let bn1: BatchNorm
+    public let conv2: Conv2d
+    public let bn2: BatchNorm
+    /// nil for the identity shortcut.
+    public let shortcut: (conv: Conv2d, bn: BatchNorm)?
+
+    private let relu1 = ReLU()
+    private let sum = Tensor(shape: [0])
+    private let sumGradient = Tensor(shape: [0])
+    private let inputGradient = Tensor(shape: [0])
+
+    public init(inChannels: Int, outChannels: Int, stride: Int, name: String) {
+        conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1, name: "\(name).conv1")
+        bn1 = BatchNorm(features: outChannels, name: "\(name).bn1")
+        conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernel: 3, stride: 1, padding: 1, name: "\(name).conv2")
+        bn2 = BatchNorm(features: outChannels, name: "\(name).bn2")
+        shortcut = stride != 1 || inChannels != outChannels
+            ? (Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride, name: "\(name).shortcut.0"),
+               BatchNorm(features: outChannels, name: "\(name).shortcut.1"))
+            : nil
+    }
+
+    public var convolutions: [Conv2d] { [conv1, conv2] + (shortcut.map { [$0.conv] } ?? []) }
+
+    public var parameters: [Parameter] {
+        conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters
+            + (shortcut.map { $0.conv.parameters + $0.bn.parameters } ?? [])
+    }
+
+    public var buffers: [(name: String, tensor: Tensor)] {
+        bn1.buffers + bn2.buffers + (shortcut?.bn.buffers ?? [])
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let main = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(input, mode: mode), mode: mode), mode: mode), mode: mode), mode: mode)
+        let skip = shortcut.map { $0.bn.forward($0.conv.forward(input, mode: mode), mode: mode) } ?? input
+        sum.reshape(to: main.shape)
+        let (a, b, y) = (main.pointer, skip.pointer, sum.pointer)
+        for i in 0..<sum.count { y[i] = max(a[i] + b[i], 0) }
+        return sum
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        // Through the final ReLU: the gradient of the sum, shared by both branches.
+        sumGradient.reshape(to: outputGradient.shape)
+        let (dy, y, ds) = (outputGradient.pointer, sum.pointer, sumGradient.pointer)
+        for i in 0..<sum.count { ds[i] = y[i] > 0 ? dy[i] : 0 }
+
+        let mainGradient = conv1.backward(
+            bn1.backward(relu1.backward(conv2.backward(bn2.backward(sumGradient)))), needsInputGradient: needsInputGradient)
+        let skipGradient: Tensor? = shortcut.map { $0.conv.backward($0.bn.backward(sumGradient), needsInputGradient: needsInputGradient) }
+            ?? (needsInputGradient ? sumGradient : nil)
+        guard needsInputGradient, let mainGradient, let skipGradient else { return nil }
+        inputGradient.reshape(to: mainGradient.shape)
+        let (a, b, dx) = (mainGradient.pointer, skipGradient.pointer, inputGradient.pointer)
+        for i in 0..<inputGradient.count { dx[i] = a[i] + b[i] }
+        return inputGradient
+    }
+}

@@ -1,0 +1,74 @@
+import NeuralNetwork
+import TensorCore
+
+/// ResNet-18 (SPEC.md section 4) with parameter names as in the PyTorch reference: a stem
+/// (conv1, bn1, relu; plus a 3x3 stride-2 max-pool in the ImageNet form), four stages of two
+/// BasicBlocks (width, 2, 4, 8 x width channels; stride 2 at the first block of stages 2-4),
+/// global average pooling and a linear classifier with bias.
+///
+/// Shapes: [N, inputChannels, H, W] -> logits [N, classes].
+public final class ResNet18: Layer {
+    public let width: Int
+    public let form: ResNetForm
+    public let stem: Conv2d
+    public let stemNorm: BatchNorm
+    public let blocks: [BasicBlock]
+    public let classifier: Linear
+
+    private let network: Sequential
+
+    public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar) {
+        precondition(width > 0 && inputChannels > 0 && classes > 0, "ResNet18 needs positive sizes")
+        self.width = width
+        self.form = form
+        stem = form == .cifar
+            ? Conv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1, name: "conv1")
+            : Conv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3, name: "conv1")
+        stemNorm = BatchNorm(features: width, name: "bn1")
+        var blocks: [BasicBlock] = []
+        var channels = width
+        for stage in 1...4 {
+            let out = width << (stage - 1)
+            for block in 0..<2 {
+                let stride = stage > 1 && block == 0 ? 2 : 1
+                blocks.append(BasicBlock(inChannels: channels, outChannels: out, stride: stride, name: "layer\(stage).\(block)"))
+                channels = out
+            }
+        }
+        self.blocks = blocks
+        classifier = Linear(inFeatures: 8 * width, outFeatures: classes, bias: true, name: "linear")
+        var layers: [Layer] = [stem, stemNorm, ReLU()]
+        if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1)) }
+        network = Sequential(layers + blocks + [GlobalAveragePool(), classifier])
+    }
+
+    /// Every convolution and the classifier weight, in model order, with their descriptions
+    /// (the order and names of `resNet18WeightShapes`).
+    public var weightParameters: [(parameter: Parameter, shape: WeightShape)] {
+        let convolutions = [stem] + blocks.flatMap(\.convolutions)
+        return convolutions.map { ($0.weight, $0.weightShape) }
+            + [(classifier.weight, .fullyConnected(classifier.weight.name, out: classifier.outFeatures, in: classifier.inFeatures))]
+    }
+
+    /// PyTorch's default initialisation, mask-aware (attach masks first). Layer i (model order of
+    /// `weightParameters`) draws from the stream ("init", i) of `masterSeed`.
+    public func initialise(masterSeed: UInt64) {
+        let convolutions = [stem] + blocks.flatMap(\.convolutions)
+        for (index, convolution) in convolutions.enumerated() {
+            var random = RandomStream(masterSeed: masterSeed, purpose: "init", indices: [UInt64(index)])
+            NeuralNetwork.initialise(convolution, random: &random)
+        }
+        var random = RandomStream(masterSeed: masterSeed, purpose: "init", indices: [UInt64(convolutions.count)])
+        NeuralNetwork.initialise(classifier, parameterisation: .standard, distribution: .uniform, random: &random)
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor { network.forward(input, mode: mode) }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        network.backward(outputGradient, needsInputGradient: needsInputGradient)
+    }
+
+    public var parameters: [Parameter] { network.parameters }
+
+    public var buffers: [(name: String, tensor: Tensor)] { network.buffers }
+}
