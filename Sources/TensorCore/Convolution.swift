@@ -33,50 +33,74 @@ public struct ConvolutionGeometry: Hashable, Sendable {
 }
 
 /// oneDNN's convolution primitives (forward, backward data, backward weights) for one geometry,
-/// created once and reused every step. Tensors are plain NCHW / OIHW float32; no bias (the
-/// ResNet convolutions have none; a bias is added by the layer).
+/// created once and reused every step. Callers pass plain NCHW / OIHW float32 tensors; oneDNN
+/// chooses its own (blocked) layouts for speed and each primitive converts at its edges. No bias
+/// (the ResNet convolutions have none; a bias is added by the layer).
 public final class ConvolutionKernels {
     public let geometry: ConvolutionGeometry
-    private let source: dnnl_memory_desc_t
-    private let weights: dnnl_memory_desc_t
-    private let destination: dnnl_memory_desc_t
-    private var forwardPrimitive: dnnl_primitive_t?
-    private var backwardDataPrimitive: dnnl_primitive_t?
-    private var backwardWeightsPrimitive: dnnl_primitive_t?
+    private let forwardPrimitive: dnnl_primitive_t
+    private let backwardDataPrimitive: dnnl_primitive_t
+    private let backwardWeightsPrimitive: dnnl_primitive_t
+    // Layout conversions at the edges of each primitive, by argument.
+    private let forwardSource, forwardWeights, forwardDestination: LayoutBridge
+    private let dataOutputGradient, dataWeights, dataInputGradient: LayoutBridge
+    private let weightsSource, weightsOutputGradient, weightsGradient: LayoutBridge
 
     public init(_ geometry: ConvolutionGeometry) {
         self.geometry = geometry
-        source = OneDNN.plainDescriptor(geometry.inputShape)
-        weights = OneDNN.plainDescriptor(geometry.weightShape)
-        destination = OneDNN.plainDescriptor(geometry.outputShape)
+        let plainSource = OneDNN.plainDescriptor(geometry.inputShape)
+        let plainWeights = OneDNN.plainDescriptor(geometry.weightShape)
+        let plainDestination = OneDNN.plainDescriptor(geometry.outputShape)
+        var source = OneDNN.anyDescriptor(geometry.inputShape)
+        var weights = OneDNN.anyDescriptor(geometry.weightShape)
+        var destination = OneDNN.anyDescriptor(geometry.outputShape)
         let strides: [Int64] = [Int64(geometry.stride), Int64(geometry.stride)]
         let padding: [Int64] = [Int64(geometry.padding), Int64(geometry.padding)]
 
+        func chosen(_ descriptor: dnnl_primitive_desc_t?, _ query: dnnl_query_t) -> dnnl_memory_desc_t {
+            dnnl_primitive_desc_query_md(descriptor, query, 0).pointee
+        }
+        func primitive(_ descriptor: dnnl_primitive_desc_t?) -> dnnl_primitive_t {
+            var primitive: dnnl_primitive_t?
+            OneDNN.check(dnnl_primitive_create(&primitive, descriptor), "convolution primitive")
+            return primitive!
+        }
+
         var forwardDescriptor = dnnl_convolution_desc_t()
-        var (src, wei, dst) = (source, weights, destination)
         OneDNN.check(dnnl_convolution_forward_desc_init(
-            &forwardDescriptor, dnnl_forward_training, dnnl_convolution_direct, &src, &wei, nil, &dst, strides, padding, padding),
-            "convolution forward descriptor")
-        var forwardHint: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&forwardHint, &forwardDescriptor, nil, OneDNN.engine, nil), "convolution forward")
-        OneDNN.check(dnnl_primitive_create(&forwardPrimitive, forwardHint), "convolution forward primitive")
+            &forwardDescriptor, dnnl_forward_training, dnnl_convolution_direct, &source, &weights, nil, &destination,
+            strides, padding, padding), "convolution forward descriptor")
+        var forward: dnnl_primitive_desc_t?
+        OneDNN.check(dnnl_primitive_desc_create(&forward, &forwardDescriptor, nil, OneDNN.engine, nil), "convolution forward")
+        forwardPrimitive = primitive(forward)
+        forwardSource = LayoutBridge(plain: plainSource, chosen: chosen(forward, dnnl_query_src_md))
+        forwardWeights = LayoutBridge(plain: plainWeights, chosen: chosen(forward, dnnl_query_weights_md))
+        forwardDestination = LayoutBridge(plain: plainDestination, chosen: chosen(forward, dnnl_query_dst_md))
 
         var dataDescriptor = dnnl_convolution_desc_t()
         OneDNN.check(dnnl_convolution_backward_data_desc_init(
-            &dataDescriptor, dnnl_convolution_direct, &src, &wei, &dst, strides, padding, padding), "backward data descriptor")
-        var dataPrimitiveDescriptor: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&dataPrimitiveDescriptor, &dataDescriptor, nil, OneDNN.engine, forwardHint), "backward data")
-        OneDNN.check(dnnl_primitive_create(&backwardDataPrimitive, dataPrimitiveDescriptor), "backward data primitive")
+            &dataDescriptor, dnnl_convolution_direct, &source, &weights, &destination, strides, padding, padding),
+            "backward data descriptor")
+        var data: dnnl_primitive_desc_t?
+        OneDNN.check(dnnl_primitive_desc_create(&data, &dataDescriptor, nil, OneDNN.engine, forward), "backward data")
+        backwardDataPrimitive = primitive(data)
+        dataOutputGradient = LayoutBridge(plain: plainDestination, chosen: chosen(data, dnnl_query_diff_dst_md))
+        dataWeights = LayoutBridge(plain: plainWeights, chosen: chosen(data, dnnl_query_weights_md))
+        dataInputGradient = LayoutBridge(plain: plainSource, chosen: chosen(data, dnnl_query_diff_src_md))
 
         var weightsDescriptor = dnnl_convolution_desc_t()
         OneDNN.check(dnnl_convolution_backward_weights_desc_init(
-            &weightsDescriptor, dnnl_convolution_direct, &src, &wei, nil, &dst, strides, padding, padding), "backward weights descriptor")
+            &weightsDescriptor, dnnl_convolution_direct, &source, &weights, nil, &destination, strides, padding, padding),
+            "backward weights descriptor")
         var weightsPrimitiveDescriptor: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&weightsPrimitiveDescriptor, &weightsDescriptor, nil, OneDNN.engine, forwardHint), "backward weights")
-        OneDNN.check(dnnl_primitive_create(&backwardWeightsPrimitive, weightsPrimitiveDescriptor), "backward weights primitive")
+        OneDNN.check(dnnl_primitive_desc_create(&weightsPrimitiveDescriptor, &weightsDescriptor, nil, OneDNN.engine, forward), "backward weights")
+        backwardWeightsPrimitive = primitive(weightsPrimitiveDescriptor)
+        weightsSource = LayoutBridge(plain: plainSource, chosen: chosen(weightsPrimitiveDescriptor, dnnl_query_src_md))
+        weightsOutputGradient = LayoutBridge(plain: plainDestination, chosen: chosen(weightsPrimitiveDescriptor, dnnl_query_diff_dst_md))
+        weightsGradient = LayoutBridge(plain: plainWeights, chosen: chosen(weightsPrimitiveDescriptor, dnnl_query_diff_weights_md))
 
-        dnnl_primitive_desc_destroy(forwardHint)
-        dnnl_primitive_desc_destroy(dataPrimitiveDescriptor)
+        dnnl_primitive_desc_destroy(forward)
+        dnnl_primitive_desc_destroy(data)
         dnnl_primitive_desc_destroy(weightsPrimitiveDescriptor)
     }
 
@@ -88,29 +112,35 @@ public final class ConvolutionKernels {
 
     /// y = conv(x, w): x [N, C, H, W], w [O, C, k, k], y [N, O, H', W'].
     public func forward(input: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        OneDNN.execute(forwardPrimitive!, [
-            (DNNL_ARG_SRC, source, UnsafeMutableRawPointer(input)),
-            (DNNL_ARG_WEIGHTS, weights, UnsafeMutableRawPointer(w)),
-            (DNNL_ARG_DST, destination, UnsafeMutableRawPointer(output)),
+        let destination = UnsafeMutableRawPointer(output)
+        OneDNN.execute(forwardPrimitive, [
+            (DNNL_ARG_SRC, forwardSource.chosen, forwardSource.chosenData(from: UnsafeMutableRawPointer(input))),
+            (DNNL_ARG_WEIGHTS, forwardWeights.chosen, forwardWeights.chosenData(from: UnsafeMutableRawPointer(w))),
+            (DNNL_ARG_DST, forwardDestination.chosen, forwardDestination.outputData(for: destination)),
         ])
+        forwardDestination.finishOutput(into: destination)
     }
 
     /// dx = conv_transpose(dy, w), overwriting `inputGradient` [N, C, H, W].
     public func backwardData(outputGradient: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
-        OneDNN.execute(backwardDataPrimitive!, [
-            (DNNL_ARG_DIFF_DST, destination, UnsafeMutableRawPointer(outputGradient)),
-            (DNNL_ARG_WEIGHTS, weights, UnsafeMutableRawPointer(w)),
-            (DNNL_ARG_DIFF_SRC, source, UnsafeMutableRawPointer(inputGradient)),
+        let destination = UnsafeMutableRawPointer(inputGradient)
+        OneDNN.execute(backwardDataPrimitive, [
+            (DNNL_ARG_DIFF_DST, dataOutputGradient.chosen, dataOutputGradient.chosenData(from: UnsafeMutableRawPointer(outputGradient))),
+            (DNNL_ARG_WEIGHTS, dataWeights.chosen, dataWeights.chosenData(from: UnsafeMutableRawPointer(w))),
+            (DNNL_ARG_DIFF_SRC, dataInputGradient.chosen, dataInputGradient.outputData(for: destination)),
         ])
+        dataInputGradient.finishOutput(into: destination)
     }
 
     /// dw = correlation of x with dy, overwriting `weightGradient` [O, C, k, k].
     public func backwardWeights(input: UnsafeMutablePointer<Float>, outputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>) {
-        OneDNN.execute(backwardWeightsPrimitive!, [
-            (DNNL_ARG_SRC, source, UnsafeMutableRawPointer(input)),
-            (DNNL_ARG_DIFF_DST, destination, UnsafeMutableRawPointer(outputGradient)),
-            (DNNL_ARG_DIFF_WEIGHTS, weights, UnsafeMutableRawPointer(weightGradient)),
+        let destination = UnsafeMutableRawPointer(weightGradient)
+        OneDNN.execute(backwardWeightsPrimitive, [
+            (DNNL_ARG_SRC, weightsSource.chosen, weightsSource.chosenData(from: UnsafeMutableRawPointer(input))),
+            (DNNL_ARG_DIFF_DST, weightsOutputGradient.chosen, weightsOutputGradient.chosenData(from: UnsafeMutableRawPointer(outputGradient))),
+            (DNNL_ARG_DIFF_WEIGHTS, weightsGradient.chosen, weightsGradient.outputData(for: destination)),
         ])
+        weightsGradient.finishOutput(into: destination)
     }
 }
 

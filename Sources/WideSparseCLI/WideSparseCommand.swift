@@ -22,7 +22,7 @@ public struct Train: ParsableCommand {
 public struct Bench: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Time training steps (a benchmark; compare with ../shared/peers/torch_bench.py).",
-        subcommands: [BenchMLP.self])
+        subcommands: [BenchMLP.self, BenchResNet.self])
 
     public init() {}
 }
