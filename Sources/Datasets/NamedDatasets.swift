@@ -15,6 +15,12 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
     /// SVHN cropped digits: train_32x32.mat and test_32x32.mat (MATLAB 5).
     case svhn
 
+    /// Classes of the labels.
+    public var classCount: Int { self == .cifar100 ? 100 : 10 }
+
+    /// Channels per image: 1 for the MNIST family, 3 for CIFAR and SVHN.
+    public var channels: Int { [.cifar10, .cifar100, .svhn].contains(self) ? 3 : 1 }
+
     /// The folder or file read when none is given.
     public var defaultLocation: String {
         switch self {

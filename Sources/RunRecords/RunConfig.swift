@@ -2,17 +2,76 @@
 /// written to a run's config.json. Enumerated choices are stored as their command-line names
 /// and checked when the run is built, so a hand-edited file gets an error naming the field.
 public struct RunConfig: Codable, Equatable, Sendable {
-    public var model: MLPModelConfig
+    public var model: ModelConfig
     public var data: DataConfig
     public var training: TrainingConfig
     /// The master seed every random stream of the run derives from.
     public var seed: UInt64
 
-    public init(model: MLPModelConfig, data: DataConfig, training: TrainingConfig, seed: UInt64) {
+    public init(model: ModelConfig, data: DataConfig, training: TrainingConfig, seed: UInt64) {
         self.model = model
         self.data = data
         self.training = training
         self.seed = seed
+    }
+}
+
+/// The model of a run, written as {"kind": "mlp", "mlp": {...}} or {"kind": "resnet18", "resnet18": {...}}.
+public enum ModelConfig: Codable, Equatable, Sendable {
+    case mlp(MLPModelConfig)
+    case resnet18(ResNetModelConfig)
+
+    private enum CodingKeys: String, CodingKey { case kind, mlp, resnet18 }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decode(String.self, forKey: .kind)
+        switch kind {
+        case "mlp": self = .mlp(try container.decode(MLPModelConfig.self, forKey: .mlp))
+        case "resnet18": self = .resnet18(try container.decode(ResNetModelConfig.self, forKey: .resnet18))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "expected mlp or resnet18, found '\(kind)'")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .mlp(let config):
+            try container.encode("mlp", forKey: .kind)
+            try container.encode(config, forKey: .mlp)
+        case .resnet18(let config):
+            try container.encode("resnet18", forKey: .kind)
+            try container.encode(config, forKey: .resnet18)
+        }
+    }
+
+    /// The MLP config, if this is an MLP.
+    public var mlp: MLPModelConfig? {
+        get { if case .mlp(let config) = self { return config } else { return nil } }
+        set { if let newValue { self = .mlp(newValue) } }
+    }
+}
+
+/// A ResNet-18 and its sparsity.
+public struct ResNetModelConfig: Codable, Equatable, Sendable {
+    public var width: Int
+    public var inputChannels: Int
+    public var classes: Int
+    /// "cifar" or "imagenet"
+    public var form: String
+    /// Weights removed from each weight tensor, model order (21 tensors); all 0 for the dense model.
+    public var removedWeights: [Int]
+    /// "all-entries" or "io-only"
+    public var maskPattern: String
+
+    public init(width: Int, inputChannels: Int, classes: Int, form: String, removedWeights: [Int], maskPattern: String) {
+        self.width = width
+        self.inputChannels = inputChannels
+        self.classes = classes
+        self.form = form
+        self.removedWeights = removedWeights
+        self.maskPattern = maskPattern
     }
 }
 
@@ -58,11 +117,18 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var trainSubset: Int?
     /// Hold out this many training samples (after subsetting) as a validation part.
     public var validationSize: Int
-    /// "fixed", "pixelwise" or "none"
+    /// "fixed", "pixelwise", "per-channel" or "none"
     public var normalisation: String
     /// For "fixed": (x - mean) / std on pixels scaled to [0, 1].
     public var mean: Float
     public var std: Float
+    /// For "per-channel": one mean and standard deviation per channel.
+    public var channelMeans: [Float]?
+    public var channelStds: [Float]?
+    /// Training augmentation: zero padding before a random crop back to size (0: none).
+    public var cropPadding: Int?
+    /// Training augmentation: random horizontal flips.
+    public var horizontalFlip: Bool?
 
     public init(
         dataset: String, location: String?, trainSubset: Int?, validationSize: Int, normalisation: String,
@@ -75,6 +141,16 @@ public struct DataConfig: Codable, Equatable, Sendable {
         self.normalisation = normalisation
         self.mean = mean
         self.std = std
+    }
+
+    /// Per-channel normalisation and augmentation on top of the above.
+    public func with(channelMeans: [Float]?, channelStds: [Float]?, cropPadding: Int, horizontalFlip: Bool) -> DataConfig {
+        var copy = self
+        copy.channelMeans = channelMeans
+        copy.channelStds = channelStds
+        copy.cropPadding = cropPadding
+        copy.horizontalFlip = horizontalFlip
+        return copy
     }
 }
 

@@ -58,8 +58,29 @@ extension DataConfig {
             split.train = split.train.selecting(Array(order[..<trainCount]).sorted())
         }
         let normalisation = normalisationValue
+        if case .perChannel(let means, _) = normalisation, means.count != split.train.sampleShape[0] {
+            throw ConfigError(
+                field: "channel-means", expected: "\(split.train.sampleShape[0]) values (the channels of \(split.name))", found: "\(means.count)")
+        }
         split = normalised(split, validation: &validation, normalisation: normalisation)
         return PreparedData(name: split.name, train: split.train, validation: validation, test: split.test)
+    }
+}
+
+extension DataConfig {
+    /// The training augmentation, with padding that is black after normalisation (torchvision pads
+    /// the raw image with zeros before normalising); nil when there is none.
+    public func augmentation(channels: Int) throws -> Augmentation? {
+        let padding = cropPadding ?? 0
+        let flip = horizontalFlip ?? false
+        guard padding > 0 || flip else { return nil }
+        let values: [Float]
+        switch normalisationValue {
+        case .fixed(let mean, let std): values = Array(repeating: -mean / std, count: channels)
+        case .perChannel(let means, let stds): values = zip(means, stds).map { -$0 / $1 }
+        case .pixelwise, .none: values = Array(repeating: 0, count: channels)
+        }
+        return Augmentation(cropPadding: padding, horizontalFlip: flip, paddingValues: values)
     }
 }
 

@@ -1,14 +1,21 @@
 import Datasets
+import Models
+import Sparsity
 import NeuralNetwork
 import RunRecords
 
 extension RunConfig {
     /// Checks every field that can be checked without reading data; throws the first problem.
     public func validate() throws {
-        try model.validate()
+        switch model {
+        case .mlp(let mlp): try mlp.validate()
+        case .resnet18(let resnet): try resnet.validate()
+        }
         try data.validate()
         try training.validate()
-        if model.batchNorm, let subset = data.trainSubset, (subset - data.validationSize) % training.batchSize == 1 {
+        // Batch norm cannot normalise a batch of one sample (ResNet-18 always has batch norm).
+        let batchNorm = model.mlp?.batchNorm ?? true
+        if batchNorm, let subset = data.trainSubset, (subset - data.validationSize) % training.batchSize == 1 {
             throw ConfigError(
                 field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
                 found: "\(subset - data.validationSize) training samples in batches of \(training.batchSize)")
@@ -42,10 +49,27 @@ extension MLPModelConfig {
     }
 }
 
+extension ResNetModelConfig {
+    public func validate() throws {
+        for (value, field) in [(width, "width"), (inputChannels, "input-channels"), (classes, "classes")] where value < 1 {
+            throw ConfigError(field: field, expected: "a positive number", found: "\(value)")
+        }
+        let form = try parseChoice(self.form, field: "form", as: ResNetForm.self)
+        _ = try parseChoice(maskPattern, field: "mask-pattern", as: MaskPattern.self)
+        let shapes = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
+        guard removedWeights.count == shapes.count else {
+            throw ConfigError(field: "removed", expected: "\(shapes.count) counts (one per weight tensor)", found: "\(removedWeights.count)")
+        }
+        for (shape, removed) in zip(shapes, removedWeights) where removed < 0 || removed >= shape.count {
+            throw ConfigError(field: "removed", expected: "a count in 0...\(shape.count - 1) for \(shape.name)", found: "\(removed)")
+        }
+    }
+}
+
 extension DataConfig {
     public func validate() throws {
         _ = try parseChoice(dataset, field: "dataset", as: DatasetName.self)
-        let normalisation = ["fixed", "pixelwise", "none"]
+        let normalisation = ["fixed", "pixelwise", "per-channel", "none"]
         guard normalisation.contains(self.normalisation) else {
             throw ConfigError(field: "normalise", expected: "one of \(normalisation.joined(separator: ", "))", found: "'\(self.normalisation)'")
         }
@@ -53,6 +77,17 @@ extension DataConfig {
             throw ConfigError(field: "std", expected: "a positive number", found: "\(std)")
         }
         if !mean.isFinite { throw ConfigError(field: "mean", expected: "a finite number", found: "\(mean)") }
+        if self.normalisation == "per-channel" {
+            guard let means = channelMeans, let stds = channelStds, means.count == stds.count, !means.isEmpty,
+                  stds.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw ConfigError(
+                    field: "channel-means", expected: "as many channel means as positive channel standard deviations",
+                    found: "\(channelMeans?.count ?? 0) means and \(channelStds?.count ?? 0) standard deviations")
+            }
+        }
+        if let cropPadding, cropPadding < 0 {
+            throw ConfigError(field: "crop-padding", expected: "0 or more pixels", found: "\(cropPadding)")
+        }
         if let trainSubset, trainSubset < 1 {
             throw ConfigError(field: "train-subset", expected: "a positive number of samples", found: "\(trainSubset)")
         }
@@ -69,6 +104,7 @@ extension DataConfig {
     var normalisationValue: Normalisation {
         switch normalisation {
         case "pixelwise": return .pixelwise
+        case "per-channel": return .perChannel(means: channelMeans ?? [], stds: channelStds ?? [])
         case "none": return .none
         default: return .fixed(mean: mean, std: std)
         }

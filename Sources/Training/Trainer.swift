@@ -25,11 +25,12 @@ public final class Trainer {
     public let masterSeed: UInt64
     private let trainBatches: BatchIterator
     private let evaluationBatchSize: Int
+    private let augmentation: Augmentation?
     private let loss = SoftmaxCrossEntropy()
 
     public init(
         model: Layer, optimizer: SGD, schedule: LearningRateSchedule, baseLearningRate: Double,
-        trainData: ImageSet, batchSize: Int, evaluationBatchSize: Int, masterSeed: UInt64
+        trainData: ImageSet, batchSize: Int, evaluationBatchSize: Int, masterSeed: UInt64, augmentation: Augmentation? = nil
     ) {
         self.model = model
         self.optimizer = optimizer
@@ -38,6 +39,7 @@ public final class Trainer {
         self.masterSeed = masterSeed
         self.trainBatches = BatchIterator(data: trainData, batchSize: batchSize)
         self.evaluationBatchSize = evaluationBatchSize
+        self.augmentation = augmentation
     }
 
     /// Trains one epoch (0-based `epoch`) in the order drawn for it and returns the mean loss and
@@ -50,6 +52,7 @@ public final class Trainer {
         let batches = trainBatches.batchesPerEpoch
         for batch in 0..<batches {
             trainBatches.load(batch: batch, of: order)
+            augmentation?.apply(to: trainBatches.images, epoch: epoch, batch: batch, masterSeed: masterSeed)
             optimizer.zeroGradients()
             let logits = model.forward(trainBatches.images, mode: .training)
             let result = trainBatches.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }

@@ -6,7 +6,7 @@ import RunRecords
 import Sparsity
 import TensorCore
 
-/// One MLP-1 training run that lives in a directory:
+/// One training run (MLP-1 or ResNet-18) that lives in a directory:
 ///
 ///     config.json                the resolved RunConfig
 ///     masks.safetensors          the masks of the sparse layers, with kept counts and checksums
@@ -67,8 +67,8 @@ public final class TrainingRun {
         }
 
         let data = try config.data.prepare(masterSeed: config.seed, cache: cache)
-        let model = try buildMLP(config.model, masterSeed: config.seed, sampleSize: data.train.sampleSize, classes: data.train.classCount)
-        if config.model.batchNorm && data.train.count % config.training.batchSize == 1 {
+        let model = try buildModel(config.model, masterSeed: config.seed, sampleShape: data.train.sampleShape, classes: data.train.classCount)
+        if (config.model.mlp?.batchNorm ?? true) && data.train.count % config.training.batchSize == 1 {
             throw ConfigError(
                 field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
                 found: "\(data.train.count) training samples in batches of \(config.training.batchSize)")
@@ -86,7 +86,7 @@ public final class TrainingRun {
             model: model, optimizer: optimizer, schedule: try config.training.scheduleValue(),
             baseLearningRate: config.training.learningRate, trainData: data.train,
             batchSize: config.training.batchSize, evaluationBatchSize: config.training.evalBatchSize,
-            masterSeed: config.seed)
+            masterSeed: config.seed, augmentation: try config.data.augmentation(channels: data.train.sampleShape[0]))
 
         var metrics: [EpochMetrics] = []
         if FileManager.default.fileExists(atPath: checkpointPath) {
@@ -129,8 +129,8 @@ public final class TrainingRun {
 extension TrainingRun {
     /// Writes the model's masks to masks.safetensors, or, when the file exists (a resumed run),
     /// checks that it holds exactly these masks: a changed or foreign file is refused.
-    func recordMasks(of model: MLP1) throws {
-        let masked = model.weightLayers.map(\.weight).filter { $0.mask != nil }
+    func recordMasks(of model: WeightedModel) throws {
+        let masked = model.weightParameters.map(\.parameter).filter { $0.mask != nil }
         guard !masked.isEmpty else { return }
         guard let data = FileManager.default.contents(atPath: masksPath) else {
             try RecordFiles.writeAtomically(MaskFile.encode(masked.map { ($0.name, $0.mask!) }), to: masksPath)
@@ -143,6 +143,38 @@ extension TrainingRun {
                 path: masksPath, reason: "the mask of '\(weight.name)' is not the one this run's seed draws; move the file away or use --restart")
         }
     }
+}
+
+/// Builds the model of `config` with its masks and initial values, checked against the data's
+/// sample shape [C, H, W] and classes.
+public func buildModel(_ config: ModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int) throws -> WeightedModel {
+    switch config {
+    case .mlp(let mlp):
+        return try buildMLP(mlp, masterSeed: masterSeed, sampleSize: sampleShape.reduce(1, *), classes: classes)
+    case .resnet18(let resnet):
+        return try buildResNet(resnet, masterSeed: masterSeed, sampleShape: sampleShape, classes: classes)
+    }
+}
+
+/// A ResNet-18: layers, masks (stream "mask" or "mask-io-only"), then mask-aware initial values.
+public func buildResNet(_ config: ResNetModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int) throws -> ResNet18 {
+    try config.validate()
+    guard config.inputChannels == sampleShape[0] else {
+        throw ConfigError(field: "input-channels", expected: "\(sampleShape[0]) (the channels of the data)", found: "\(config.inputChannels)")
+    }
+    guard config.classes == classes else {
+        throw ConfigError(field: "classes", expected: "\(classes) (the classes of the data)", found: "\(config.classes)")
+    }
+    let form = try parseChoice(config.form, field: "form", as: ResNetForm.self)
+    let model = ResNet18(width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: form)
+    let pattern = try parseChoice(config.maskPattern, field: "mask-pattern", as: MaskPattern.self)
+    for (shape, removed) in zip(model.weightParameters.map(\.shape), config.removedWeights)
+    where pattern == .ioOnly && removed % shape.kernelSize != 0 {
+        throw ConfigError(field: "removed", expected: "whole kernels of \(shape.kernelSize) weights for \(shape.name) with io-only masks", found: "\(removed)")
+    }
+    applyMasks(to: model.weightParameters, removals: config.removedWeights, pattern: pattern, masterSeed: masterSeed)
+    model.initialise(masterSeed: masterSeed)
+    return model
 }
 
 /// Builds the MLP-1 of `config`: layers, masks (stream "mask"), then mask-aware initial values
@@ -167,9 +199,8 @@ public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: I
 }
 
 /// Dense and kept weights of each weight layer, and the units its mask disconnects.
-public func layerWeights(_ model: MLP1) -> [LayerWeights] {
-    zip(model.weightLayers, model.configuration.weightShapes).map { layer, shape in
-        let weight = layer.weight
+public func layerWeights(_ model: WeightedModel) -> [LayerWeights] {
+    model.weightParameters.map { weight, shape in
         let disconnected = weight.mask.map { DisconnectedUnits(mask: $0, layer: shape) }
         return LayerWeights(
             name: weight.name, shape: weight.value.shape, dense: weight.value.count, kept: weight.keptCount,

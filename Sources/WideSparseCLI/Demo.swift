@@ -71,9 +71,9 @@ public struct Demo: ParsableCommand {
                 continue
             }
             let config = RunConfig(
-                model: MLPModelConfig(
+                model: .mlp(MLPModelConfig(
                     inputSize: 784, width: width, classes: 10, bias: true, activation: "relu", batchNorm: false,
-                    parameterisation: "standard", initDistribution: "uniform", removedWeights: plan.removals),
+                    parameterisation: "standard", initDistribution: "uniform", removedWeights: plan.removals)),
                 data: DataConfig(
                     dataset: "mnist5k", location: dataDir, trainSubset: nil, validationSize: 0, normalisation: "fixed",
                     mean: 0.1307, std: 0.3081),

@@ -35,8 +35,8 @@ public struct DataOptions: ParsableArguments {
     @Option(help: "Hold out this many training samples as a validation part for model selection.")
     var validationSize: Int = 0
 
-    @Option(help: "Normalisation: fixed (mean/std), pixelwise (per-pixel statistics of the training part) or none.")
-    var normalise: String = "fixed"
+    @Option(help: "Normalisation: fixed (--mean/--std), per-channel (--channel-means/--channel-stds), pixelwise (per-pixel statistics of the training part) or none (default: fixed; per-channel for ResNet-18 on 3-channel data).")
+    var normalise: String?
 
     @Option(help: "Mean for --normalise fixed, on pixels scaled to [0, 1].")
     var mean: Float = 0.1307
@@ -46,38 +46,39 @@ public struct DataOptions: ParsableArguments {
 
     public init() {}
 
-    var config: DataConfig {
+    /// The data config, with `defaultNormalisation` when --normalise is not given.
+    func config(defaultNormalisation: String = "fixed") -> DataConfig {
         DataConfig(
             dataset: dataset.rawValue, location: dataDir, trainSubset: trainSubset, validationSize: validationSize,
-            normalisation: normalise, mean: mean, std: std)
+            normalisation: normalise ?? defaultNormalisation, mean: mean, std: std)
     }
 }
 
 /// The optimiser and schedule (defaults: the paper's MLP settings, SPEC.md section 5).
 public struct TrainingOptions: ParsableArguments {
-    @Option(help: "Epochs to train.")
-    var epochs: Int = 300
+    @Option(help: "Epochs to train (default 300).")
+    var epochs: Int?
 
-    @Option(help: "Mini-batch size.")
-    var batchSize: Int = 100
+    @Option(help: "Mini-batch size (default: MLP 100, ResNet-18 128).")
+    var batchSize: Int?
 
     @Option(help: "Batch size for evaluation.")
     var evalBatchSize: Int = 1000
 
-    @Option(help: "Base learning rate.")
-    var lr: Double = 0.1
+    @Option(help: "Base learning rate (default 0.1).")
+    var lr: Double?
 
-    @Option(help: "SGD momentum.")
-    var momentum: Double = 0
+    @Option(help: "SGD momentum (default: MLP 0, ResNet-18 0.9).")
+    var momentum: Double?
 
     @Flag(help: "Use Nesterov momentum.")
     var nesterov = false
 
-    @Option(help: "Weight decay (applied to every parameter).")
-    var weightDecay: Double = 0
+    @Option(help: "Weight decay, applied to every parameter (default: MLP 0, ResNet-18 5e-4).")
+    var weightDecay: Double?
 
-    @Option(help: "Learning-rate schedule: constant, multistep or cosine.")
-    var schedule: String = "constant"
+    @Option(help: "Learning-rate schedule: constant, multistep or cosine (default: MLP constant, ResNet-18 multistep).")
+    var schedule: String?
 
     @Option(help: "Epochs where the multistep schedule multiplies the rate by --gamma, comma-separated.")
     var milestones: String = "50,120,200"
@@ -93,7 +94,16 @@ public struct TrainingOptions: ParsableArguments {
 
     public init() {}
 
-    func config() throws -> TrainingConfig {
+    /// The paper's settings for each model (SPEC.md section 5).
+    static let mlpDefaults = TrainingConfig(
+        epochs: 300, batchSize: 100, evalBatchSize: 1000, learningRate: 0.1, momentum: 0, nesterov: false,
+        weightDecay: 0, schedule: "constant", milestones: [], gamma: 0.1)
+    static let resNetDefaults = TrainingConfig(
+        epochs: 300, batchSize: 128, evalBatchSize: 1000, learningRate: 0.1, momentum: 0.9, nesterov: false,
+        weightDecay: 5e-4, schedule: "multistep", milestones: [50, 120, 200], gamma: 0.1)
+
+    func config(defaults: TrainingConfig = TrainingOptions.mlpDefaults) throws -> TrainingConfig {
+        let schedule = self.schedule ?? defaults.schedule
         let parsed = try milestones.split(separator: ",").map { part -> Int in
             guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
                 throw ValidationError("--milestones: expected comma-separated epochs, found '\(milestones)'")
@@ -101,8 +111,9 @@ public struct TrainingOptions: ParsableArguments {
             return value
         }
         return TrainingConfig(
-            epochs: epochs, batchSize: batchSize, evalBatchSize: evalBatchSize, learningRate: lr, momentum: momentum,
-            nesterov: nesterov, weightDecay: weightDecay, schedule: schedule,
+            epochs: epochs ?? defaults.epochs, batchSize: batchSize ?? defaults.batchSize, evalBatchSize: evalBatchSize,
+            learningRate: lr ?? defaults.learningRate, momentum: momentum ?? defaults.momentum,
+            nesterov: nesterov, weightDecay: weightDecay ?? defaults.weightDecay, schedule: schedule,
             milestones: schedule == "multistep" ? parsed : [], gamma: gamma)
     }
 

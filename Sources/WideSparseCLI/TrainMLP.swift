@@ -34,7 +34,7 @@ public struct TrainMLP: ParsableCommand {
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let config = RunConfig(
-            model: try model.config(classes: 10), data: data.config, training: try training.config(), seed: training.seed)
+            model: .mlp(try model.config(classes: data.dataset.classCount)), data: data.config(), training: try training.config(), seed: training.seed)
         try reportingErrors { try config.validate() }
         let directory = out ?? "runs/mlp/\(TrainingRun.identifier(of: config))"
         let run = TrainingRun(config: config, directory: directory)
@@ -136,24 +136,35 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 }
 
 func printSummary(config: RunConfig, result: RunResult, directory: String) {
-    let m = config.model
     print("")
-    print("MLP-1 \(m.inputSize) -> \(m.width) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
-        + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
+    switch config.model {
+    case .mlp(let m):
+        print("MLP-1 \(m.inputSize) -> \(m.width) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
+            + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
+    case .resnet18(let r):
+        print("ResNet-18 (\(r.form) form), width \(r.width), \(r.inputChannels) input channels, \(r.classes) classes, \(r.maskPattern) masks")
+    }
     print("data: \(config.data.dataset), \(config.training.epochs) epochs, batch \(config.training.batchSize), "
         + "lr \(config.training.learningRate) (\(config.training.schedule)), seed \(config.seed)")
     for layer in result.layers {
-        print("  \(layer.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(layer.shape.map(String.init).joined(separator: "x"))"
+        print("  \(layer.name.padding(toLength: max(12, layer.name.count + 1), withPad: " ", startingAt: 0)) \(layer.shape.map(String.init).joined(separator: "x"))"
             + "  weights \(layer.kept) of \(layer.dense)  connectivity \(format(layer.connectivity, digits: 4))")
     }
     print("  total weights \(result.totalWeights), connectivity \(format(result.connectivity, digits: 4))")
     let layers = result.layers
-    if layers.count == 2 && (layers[0].outputsWithoutInputs > 0 || layers[1].inputsWithoutOutputs > 0) {
-        print("  disconnected hidden units: \(layers[0].outputsWithoutInputs) of \(m.width) have no incoming weight "
-            + "(they output only their bias), \(layers[1].inputsWithoutOutputs) have no outgoing weight")
-    }
-    if layers.first.map({ $0.inputsWithoutOutputs > 0 }) == true {
-        print("  input features no weight reads: \(layers[0].inputsWithoutOutputs) of \(m.inputSize)")
+    if let m = config.model.mlp, layers.count == 2 {
+        if layers[0].outputsWithoutInputs > 0 || layers[1].inputsWithoutOutputs > 0 {
+            print("  disconnected hidden units: \(layers[0].outputsWithoutInputs) of \(m.width) have no incoming weight "
+                + "(they output only their bias), \(layers[1].inputsWithoutOutputs) have no outgoing weight")
+        }
+        if layers[0].inputsWithoutOutputs > 0 {
+            print("  input features no weight reads: \(layers[0].inputsWithoutOutputs) of \(m.inputSize)")
+        }
+    } else {
+        for layer in layers where layer.outputsWithoutInputs > 0 || layer.inputsWithoutOutputs > 0 {
+            print("  \(layer.name): \(layer.outputsWithoutInputs) output channels without input, "
+                + "\(layer.inputsWithoutOutputs) input channels without output")
+        }
     }
     print("best test accuracy  \(percent(result.bestTestAccuracy)) (epoch \(result.bestTestEpoch))")
     print("final test accuracy \(percent(result.finalTestAccuracy))")

@@ -13,7 +13,7 @@ public struct WideSparseCommand: ParsableCommand {
 /// `widesparse train <model>`
 public struct Train: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Train one model and write a run directory.", subcommands: [TrainMLP.self])
+        abstract: "Train one model and write a run directory.", subcommands: [TrainMLP.self, TrainResNet.self])
 
     public init() {}
 }

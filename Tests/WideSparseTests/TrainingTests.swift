@@ -7,9 +7,9 @@ import Training
 /// A small MLP-1 run on mnist5k.
 func mnist5kConfig(width: Int = 64, removed: [Int] = [0, 0], epochs: Int, subset: Int? = nil, seed: UInt64 = 0) -> RunConfig {
     RunConfig(
-        model: MLPModelConfig(
+        model: .mlp(MLPModelConfig(
             inputSize: 784, width: width, classes: 10, bias: true, activation: "relu", batchNorm: false,
-            parameterisation: "standard", initDistribution: "uniform", removedWeights: removed),
+            parameterisation: "standard", initDistribution: "uniform", removedWeights: removed)),
         data: DataConfig(dataset: "mnist5k", location: nil, trainSubset: subset, validationSize: 0, normalisation: "fixed", mean: 0.1307, std: 0.3081),
         training: TrainingConfig(
             epochs: epochs, batchSize: 100, evalBatchSize: 1000, learningRate: 0.1, momentum: 0, nesterov: false,
@@ -116,10 +116,10 @@ struct ConfigValidationTests {
         var config = mnist5kConfig(epochs: 0)
         #expect(throws: ConfigError(field: "epochs", expected: "at least 1", found: "0")) { try config.validate() }
         config = mnist5kConfig(epochs: 1)
-        config.model.activation = "tanh"
+        config.model.mlp?.activation = "tanh"
         #expect(throws: ConfigError(field: "activation", expected: "one of relu, identity", found: "'tanh'")) { try config.validate() }
         config = mnist5kConfig(epochs: 1)
-        config.model.parameterisation = "ntk"
+        config.model.mlp?.parameterisation = "ntk"
         #expect(throws: ConfigError(field: "bias", expected: "no biases with the NTK parameterisation (pass --no-bias)", found: "biases on")) {
             try config.validate()
         }
@@ -147,7 +147,7 @@ struct ConfigValidationTests {
     @Test("An input size that does not match the data is refused before training")
     func inputSizeAgainstData() throws {
         var config = mnist5kConfig(epochs: 1)
-        config.model.inputSize = 100
+        config.model.mlp?.inputSize = 100
         #expect(throws: ConfigError(field: "input-size", expected: "784 (the pixels per sample of the data)", found: "100")) {
             try TrainingRun(config: config, directory: temporaryFolder()).run()
         }

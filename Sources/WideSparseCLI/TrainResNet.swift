@@ -1,0 +1,122 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Models
+import NeuralNetwork
+import RunRecords
+import Sparsity
+import TensorCore
+import Training
+
+/// `widesparse train resnet18`: one ResNet-18, dense or statically sparse.
+public struct TrainResNet: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "resnet18",
+        abstract: "Train a ResNet-18 (CIFAR or ImageNet form), dense or sparse at a weight budget.",
+        discussion: """
+            Defaults are the paper's CIFAR settings (SPEC.md section 5): SGD with momentum 0.9, weight
+            decay 5e-4, lr 0.1 divided by 10 at epochs 50, 120 and 200, batch 128, 300 epochs; on
+            3-channel data (cifar10, cifar100, svhn) per-channel normalisation with means
+            0.485,0.456,0.406 and standard deviations 0.229,0.224,0.225, a 4-pixel padded random crop
+            and horizontal flips. On the 1-channel MNIST family: fixed normalisation, no augmentation.
+            Example (width 32 at the weights of width 8, the paper's level-down rule):
+              widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8
+            """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var training: TrainingOptions
+
+    @Option(help: "Width: channels of the stem convolution.")
+    var width: Int = 8
+
+    @Option(help: "Form: cifar (3x3 stem) or imagenet (7x7 stem and max-pool).")
+    var form: ResNetForm = .cifar
+
+    @Option(help: "Weight budget: make the model sparse with exactly this many weights.")
+    var weights: Int?
+
+    @Option(help: "Weight budget as the weight count of the dense model of this width.")
+    var weightsOfWidth: Int?
+
+    @Option(help: "How removals are spread: level-down (the paper's, the default), uniform or erk.")
+    var rule: RemovalRule = .levelDown
+
+    @Flag(help: "Remove whole k x k kernels (paper Appendix C).")
+    var ioOnly = false
+
+    @Option(help: "Per-channel means for --normalise per-channel, comma-separated.")
+    var channelMeans: String = "0.485,0.456,0.406"
+
+    @Option(help: "Per-channel standard deviations for --normalise per-channel, comma-separated.")
+    var channelStds: String = "0.229,0.224,0.225"
+
+    @Option(help: "Zero padding before a random crop back to size (default: 4 on 3-channel data, else 0).")
+    var cropPadding: Int?
+
+    @Option(help: "Random horizontal flips: on or off (default: on for 3-channel data, else off).")
+    var flip: FlipChoice?
+
+    @Option(help: "Run directory (default: runs/resnet18/<run id>).")
+    var out: String?
+
+    @Flag(help: "Discard an earlier run in --out and start again.")
+    var restart = false
+
+    public enum FlipChoice: String, ExpressibleByArgument, Sendable { case on, off }
+
+    public init() {}
+
+    public mutating func run() throws {
+        ComputeThreads.set(training.threads)
+        let config = try reportingErrors { try resolvedConfig() }
+        try reportingErrors { try config.validate() }
+        let directory = out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))"
+        print("run directory: \(directory)")
+        let display = ProgressDisplay()
+        let result = try reportingErrors { try TrainingRun(config: config, directory: directory).run(restart: restart, onEvent: display.handle)! }
+        display.finish()
+        printSummary(config: config, result: result, directory: directory)
+    }
+
+    /// The full config: sparsity resolved to removals, per-dataset defaults filled in.
+    public func resolvedConfig() throws -> RunConfig {
+        let dataset = data.dataset
+        let colour = dataset.channels == 3
+        let shapes = resNet18WeightShapes(width: width, inputChannels: dataset.channels, classes: dataset.classCount, form: form)
+        var removed = [Int](repeating: 0, count: shapes.count)
+        if weights != nil && weightsOfWidth != nil { throw ValidationError("--weights and --weights-of-width: give one of them") }
+        let budget = try weights ?? weightsOfWidth.map { base -> Int in
+            guard base >= 1 else { throw ValidationError("--weights-of-width: expected a positive width, found \(base)") }
+            return resNet18WeightShapes(width: base, inputChannels: dataset.channels, classes: dataset.classCount, form: form).map(\.count).reduce(0, +)
+        }
+        if let budget {
+            let dense = shapes.map(\.count).reduce(0, +)
+            guard budget <= dense else {
+                throw ValidationError("weights: the dense model of width \(width) has \(dense) weights, fewer than the budget \(budget)")
+            }
+            removed = try rule.removals(total: dense - budget, layers: shapes)
+            if ioOnly { removed = ioOnlyRemovals(removed, layers: shapes).removals }
+        }
+        let means = try parseFloats(channelMeans, option: "--channel-means")
+        let stds = try parseFloats(channelStds, option: "--channel-stds")
+        var dataConfig = data.config(defaultNormalisation: colour ? "per-channel" : "fixed")
+        let perChannel = dataConfig.normalisation == "per-channel"
+        dataConfig = dataConfig.with(
+            channelMeans: perChannel ? means : nil, channelStds: perChannel ? stds : nil, cropPadding: cropPadding ?? (colour ? 4 : 0),
+            horizontalFlip: (flip ?? (colour ? .on : .off)) == .on)
+        return RunConfig(
+            model: .resnet18(ResNetModelConfig(
+                width: width, inputChannels: dataset.channels, classes: dataset.classCount, form: form.rawValue,
+                removedWeights: removed, maskPattern: (ioOnly ? MaskPattern.ioOnly : .allEntries).rawValue)),
+            data: dataConfig, training: try training.config(defaults: TrainingOptions.resNetDefaults), seed: training.seed)
+    }
+}
+
+func parseFloats(_ text: String, option: String) throws -> [Float] {
+    try text.split(separator: ",").map { part in
+        guard let value = Float(part.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(option): expected comma-separated numbers, found '\(text)'")
+        }
+        return value
+    }
+}
