@@ -13,11 +13,11 @@ public struct BenchMLP: ParsableCommand {
         commandName: "mlp",
         abstract: "Time MLP-1 training steps (784 -> width -> 10, SGD) dense and masked.",
         discussion: """
-            As torch_bench.py's "mlp" part: a fixed batch of uniform random pixels, 50 warm-up steps,
-            a wait for a quiet machine, then the mean step time of windows of at least 0.5 s, keeping
-            windows in which other processes used at most 0.15 cores, until 6 such windows and
-            --seconds of them; the median over windows is reported as samples per second. Masked models keep a fraction
-            min(1, base/width) of the first layer's weights, the paper's Figure 5 connectivity
+            As torch_bench.py's "mlp" part: a fixed batch of uniform random pixels, 50 warm-up steps, \
+            a wait for a quiet machine, then the mean step time of windows of at least 0.5 s, keeping \
+            windows in which other processes used at most 0.15 cores, until 6 such windows and \
+            --seconds of them; the median over windows is reported as samples per second. Masked models keep a fraction \
+            min(1, base/width) of the first layer's weights, the paper's Figure 5 connectivity \
             (base width 5, last layer dense).
             """)
 

@@ -13,9 +13,9 @@ public struct BenchResNet: ParsableCommand {
         commandName: "resnet",
         abstract: "Time CIFAR ResNet-18 training steps (batch 128, 32x32x3, 10 classes, SGD with momentum).",
         discussion: """
-            Widths are dense; a width followed by 'm' (e.g. 64m) is masked to the weight count of
-            --mask-base-width by the level-down rule. 3 warm-up steps, then steps until --seconds
-            of clean time (other processes at most 0.15 cores) and at least 10 steps; the median
+            Widths are dense; a width followed by 'm' (e.g. 64m) is masked to the weight count of \
+            --mask-base-width by the level-down rule. 3 warm-up steps, then steps until --seconds \
+            of clean time (other processes at most 0.15 cores) and at least 10 steps; the median \
             step time is reported as images per second.
             """)
 

@@ -10,8 +10,8 @@ public struct Demo: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Train an MLP-1 family at 3970 weights (widths 5-640, last layer dense) on mnist5k and tabulate it.",
         discussion: """
-            Every member has exactly the same number of weights as the dense width-5 network; wider
-            members are sparser. Runs are saved under --out and resumed if interrupted; the table is
+            Every member has exactly the same number of weights as the dense width-5 network; wider \
+            members are sparser. Runs are saved under --out and resumed if interrupted; the table is \
             also written as family.csv there.
             """)
 

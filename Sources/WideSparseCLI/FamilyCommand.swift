@@ -14,8 +14,8 @@ public struct Family: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Print a width family at a constant number of weights: per-layer weights, removals and connectivity.",
         discussion: """
-            The budget is the number of weights of the dense model of --base-width. Each wider
-            member removes the difference by --rule (SPEC.md section 2); only convolution and fully
+            The budget is the number of weights of the dense model of --base-width. Each wider \
+            member removes the difference by --rule (SPEC.md section 2); only convolution and fully \
             connected weights count. The per-layer table is the data of the paper's Figure 10.
             Examples:
               widesparse family mlp

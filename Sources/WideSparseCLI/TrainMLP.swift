@@ -12,8 +12,8 @@ public struct TrainMLP: ParsableCommand {
         commandName: "mlp",
         abstract: "Train a one-hidden-layer network (d -> width -> classes), dense or sparse.",
         discussion: """
-            Dense by default. For a sparse model give the weight budget (--weights) and how the
-            removed weights are split: --last-layer-connectivity C (the paper's Figure 5 grid) or the
+            Dense by default. For a sparse model give the weight budget (--weights) and how the \
+            removed weights are split: --last-layer-connectivity C (the paper's Figure 5 grid) or the \
             level-down rule (SPEC.md section 2, the default); or give --removed FIRST,LAST directly.
             Example (paper Figure 5, width 80, 3970 weights, last layer dense):
               widesparse train mlp --width 80 --weights 3970 --last-layer-connectivity 1

@@ -14,10 +14,10 @@ public struct TrainResNet: ParsableCommand {
         commandName: "resnet18",
         abstract: "Train a ResNet-18 (CIFAR or ImageNet form), dense or sparse at a weight budget.",
         discussion: """
-            Defaults are the paper's CIFAR settings (SPEC.md section 5): SGD with momentum 0.9, weight
-            decay 5e-4, lr 0.1 divided by 10 at epochs 50, 120 and 200, batch 128, 300 epochs; on
-            3-channel data (cifar10, cifar100, svhn) per-channel normalisation with means
-            0.485,0.456,0.406 and standard deviations 0.229,0.224,0.225, a 4-pixel padded random crop
+            Defaults are the paper's CIFAR settings (SPEC.md section 5): SGD with momentum 0.9, weight \
+            decay 5e-4, lr 0.1 divided by 10 at epochs 50, 120 and 200, batch 128, 300 epochs; on \
+            3-channel data (cifar10, cifar100, svhn) per-channel normalisation with means \
+            0.485,0.456,0.406 and standard deviations 0.229,0.224,0.225, a 4-pixel padded random crop \
             and horizontal flips. On the 1-channel MNIST family: fixed normalisation, no augmentation.
             Example (width 32 at the weights of width 8, the paper's level-down rule):
               widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8

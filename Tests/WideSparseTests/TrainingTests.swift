@@ -94,6 +94,21 @@ struct TrainingTests {
         #expect(numbers(resumed) == numbers(straight))
     }
 
+    @Test("A corrupt checkpoint is refused with the file named, not trained over")
+    func corruptCheckpoint() throws {
+        let config = mnist5kConfig(width: 8, epochs: 2, subset: 200)
+        let run = TrainingRun(config: config, directory: temporaryFolder())
+        try run.run(stopAfterEpochs: 1)
+        let data = try #require(FileManager.default.contents(atPath: run.checkpointPath))
+        FileManager.default.createFile(atPath: run.checkpointPath, contents: data.prefix(data.count / 2))
+        do {
+            try run.run()
+            Issue.record("a truncated checkpoint was accepted")
+        } catch {
+            #expect("\(error)".hasPrefix("\(run.checkpointPath): expected "))
+        }
+    }
+
     @Test("A directory holding another run's config is refused")
     func refusesForeignDirectory() throws {
         let directory = temporaryFolder()
