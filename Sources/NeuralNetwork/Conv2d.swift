@@ -68,16 +68,20 @@ public final class Conv2d: Layer {
         guard let input, let geometry else { preconditionFailure("Conv2d.backward before forward") }
         precondition(outputGradient.shape == geometry.outputShape, "gradient shape \(outputGradient.shape)")
         let kernels = kernelsFor(geometry)
-        if weight.gradientIsStale {
-            kernels.backwardWeights(input: input.pointer, outputGradient: outputGradient.pointer, weightGradient: weight.gradient.pointer)
-            weight.gradientIsStale = false
-        } else {
-            weightGradientScratch.reshape(to: weight.value.shape)
-            kernels.backwardWeights(input: input.pointer, outputGradient: outputGradient.pointer, weightGradient: weightGradientScratch.pointer)
+        if needsInputGradient { inputGradient.reshape(to: input.shape) }
+        // dW overwrites the gradient when it is stale, else goes to scratch and is added.
+        let accumulate = !weight.gradientIsStale
+        if accumulate { weightGradientScratch.reshape(to: weight.value.shape) }
+        kernels.backward(
+            input: input.pointer, inputIsForwardInput: true, outputGradient: outputGradient.pointer,
+            weights: weight.value.pointer, weightGradient: accumulate ? weightGradientScratch.pointer : weight.gradient.pointer,
+            inputGradient: needsInputGradient ? inputGradient.pointer : nil)
+        if accumulate {
             let g = weight.gradient.pointer
             let extra = weightGradientScratch.pointer
             for i in 0..<weight.gradient.count { g[i] += extra[i] }
         }
+        weight.gradientIsStale = false
         weight.maskGradient()
         if let bias {
             let db = bias.currentGradient().pointer
@@ -92,10 +96,7 @@ public final class Conv2d: Layer {
                 }
             }
         }
-        guard needsInputGradient else { return nil }
-        inputGradient.reshape(to: input.shape)
-        kernels.backwardData(outputGradient: outputGradient.pointer, weights: weight.value.pointer, inputGradient: inputGradient.pointer)
-        return inputGradient
+        return needsInputGradient ? inputGradient : nil
     }
 
     private func kernelsFor(_ geometry: ConvolutionGeometry) -> ConvolutionKernels {

@@ -132,6 +132,38 @@ public final class ConvolutionKernels {
         dataInputGradient.finishOutput(into: destination)
     }
 
+    /// Both backward products of one step: dw = correlation of x with dy (overwriting
+    /// `weightGradient`) and, when `inputGradient` is given, dx = conv_transpose(dy, w). dy is
+    /// converted to oneDNN's layout once for both, and x's conversion from the last `forward` is
+    /// reused when that call saw the same input (`inputIsForwardInput`).
+    public func backward(
+        input: UnsafeMutablePointer<Float>, inputIsForwardInput: Bool, outputGradient: UnsafeMutablePointer<Float>,
+        weights w: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?
+    ) {
+        let dyPlain = UnsafeMutableRawPointer(outputGradient)
+        let dyForWeights = weightsOutputGradient.chosenData(from: dyPlain)
+        let source = inputIsForwardInput && weightsSource.sharesLayout(with: forwardSource)
+            ? forwardSource.lastConverted(or: UnsafeMutableRawPointer(input))
+            : weightsSource.chosenData(from: UnsafeMutableRawPointer(input))
+        let weightDestination = UnsafeMutableRawPointer(weightGradient)
+        OneDNN.execute(backwardWeightsPrimitive, [
+            (DNNL_ARG_SRC, weightsSource.chosen, source),
+            (DNNL_ARG_DIFF_DST, weightsOutputGradient.chosen, dyForWeights),
+            (DNNL_ARG_DIFF_WEIGHTS, weightsGradient.chosen, weightsGradient.outputData(for: weightDestination)),
+        ])
+        weightsGradient.finishOutput(into: weightDestination)
+
+        guard let inputGradient else { return }
+        let dyForData = dataOutputGradient.sharesLayout(with: weightsOutputGradient) ? dyForWeights : dataOutputGradient.chosenData(from: dyPlain)
+        let destination = UnsafeMutableRawPointer(inputGradient)
+        OneDNN.execute(backwardDataPrimitive, [
+            (DNNL_ARG_DIFF_DST, dataOutputGradient.chosen, dyForData),
+            (DNNL_ARG_WEIGHTS, dataWeights.chosen, dataWeights.chosenData(from: UnsafeMutableRawPointer(w))),
+            (DNNL_ARG_DIFF_SRC, dataInputGradient.chosen, dataInputGradient.outputData(for: destination)),
+        ])
+        dataInputGradient.finishOutput(into: destination)
+    }
+
     /// dw = correlation of x with dy, overwriting `weightGradient` [O, C, k, k].
     public func backwardWeights(input: UnsafeMutablePointer<Float>, outputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>) {
         let destination = UnsafeMutableRawPointer(weightGradient)

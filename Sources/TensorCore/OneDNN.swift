@@ -88,6 +88,16 @@ final class LayoutBridge {
         return buffer
     }
 
+    /// Whether two bridges use the same chosen layout (so one conversion can serve both).
+    func sharesLayout(with other: LayoutBridge) -> Bool {
+        var (a, b) = (chosen, other.chosen)
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+
+    /// The converted data of the last `chosenData(from:)` call (the plain data itself when no
+    /// conversion is needed).
+    func lastConverted(or plainData: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer { buffer ?? plainData }
+
     /// Where a primitive should write an output that ends in `plainData`.
     func outputData(for plainData: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer { buffer ?? plainData }
 

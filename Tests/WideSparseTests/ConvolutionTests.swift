@@ -29,6 +29,16 @@ struct ConvolutionTests {
         #expect(close(y, ReferenceConvolution.forward(geometry, input: x.scalars, weights: w.scalars)))
         #expect(close(dx, ReferenceConvolution.backwardData(geometry, outputGradient: dy.scalars, weights: w.scalars)))
         #expect(close(dw, ReferenceConvolution.backwardWeights(geometry, input: x.scalars, outputGradient: dy.scalars)))
+
+        // The combined step: dy converted once, x's conversion reused from the forward call.
+        dx.fill(0)
+        dw.fill(0)
+        kernels.forward(input: x.pointer, weights: w.pointer, output: y.pointer)
+        kernels.backward(
+            input: x.pointer, inputIsForwardInput: true, outputGradient: dy.pointer, weights: w.pointer,
+            weightGradient: dw.pointer, inputGradient: dx.pointer)
+        #expect(close(dx, ReferenceConvolution.backwardData(geometry, outputGradient: dy.scalars, weights: w.scalars)))
+        #expect(close(dw, ReferenceConvolution.backwardWeights(geometry, input: x.scalars, outputGradient: dy.scalars)))
     }
 
     @Test("Conv2d gradients against finite differences (3x3 s1, 3x3 s2, 1x1, 7x7 s2; with and without mask and bias)",
