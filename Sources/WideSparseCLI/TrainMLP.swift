@@ -35,15 +35,18 @@ public struct TrainMLP: ParsableCommand {
         ComputeThreads.set(training.threads)
         let config = RunConfig(
             model: .mlp(try model.config(classes: data.dataset.classCount)), data: data.config(), training: try training.config(), seed: training.seed)
-        try reportingErrors { try config.validate() }
-        let directory = out ?? "runs/mlp/\(TrainingRun.identifier(of: config))"
-        let run = TrainingRun(config: config, directory: directory)
-        let display = ProgressDisplay()
-        print("run directory: \(directory)")
-        let result = try reportingErrors { try run.run(restart: restart, onEvent: display.handle)! }
-        display.finish()
-        printSummary(config: config, result: result, directory: directory)
+        try trainAndSummarise(config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart)
     }
+}
+
+/// Validates, trains (or resumes) one run with a progress display, and prints its summary.
+func trainAndSummarise(_ config: RunConfig, directory: String, restart: Bool) throws {
+    try reportingErrors { try config.validate() }
+    print("run directory: \(directory)")
+    let display = ProgressDisplay()
+    let result = try reportingErrors { try TrainingRun(config: config, directory: directory).run(restart: restart, onEvent: display.handle)! }
+    display.finish()
+    printSummary(config: config, result: result, directory: directory)
 }
 
 /// The MLP-1 architecture and its sparsity.

@@ -69,13 +69,7 @@ public struct TrainResNet: ParsableCommand {
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let config = try reportingErrors { try resolvedConfig() }
-        try reportingErrors { try config.validate() }
-        let directory = out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))"
-        print("run directory: \(directory)")
-        let display = ProgressDisplay()
-        let result = try reportingErrors { try TrainingRun(config: config, directory: directory).run(restart: restart, onEvent: display.handle)! }
-        display.finish()
-        printSummary(config: config, result: result, directory: directory)
+        try trainAndSummarise(config, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart)
     }
 
     /// The full config: sparsity resolved to removals, per-dataset defaults filled in.
