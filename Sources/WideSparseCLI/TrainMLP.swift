@@ -29,23 +29,35 @@ public struct TrainMLP: ParsableCommand {
     @Flag(help: "Discard an earlier run in --out and start again.")
     var restart = false
 
+    @Option(help: "Stop (checkpointed) once this many epochs are done in total; the same command continues later.")
+    var stopAfterEpochs: Int?
+
     public init() {}
 
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let config = RunConfig(
             model: .mlp(try model.config(classes: data.dataset.classCount)), data: data.config(), training: try training.config(), seed: training.seed)
-        try trainAndSummarise(config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart)
+        try trainAndSummarise(
+            config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, stopAfterEpochs: stopAfterEpochs)
     }
 }
 
 /// Validates, trains (or resumes) one run with a progress display, and prints its summary.
-func trainAndSummarise(_ config: RunConfig, directory: String, restart: Bool) throws {
+func trainAndSummarise(_ config: RunConfig, directory: String, restart: Bool, stopAfterEpochs: Int?) throws {
     try reportingErrors { try config.validate() }
+    if let stopAfterEpochs, stopAfterEpochs < 1 {
+        throw ValidationError("--stop-after-epochs: expected at least 1, found \(stopAfterEpochs)")
+    }
     print("run directory: \(directory)")
     let display = ProgressDisplay()
-    let result = try reportingErrors { try TrainingRun(config: config, directory: directory).run(restart: restart, onEvent: display.handle)! }
+    let run = TrainingRun(config: config, directory: directory)
+    let result = try reportingErrors { try run.run(restart: restart, stopAfterEpochs: stopAfterEpochs, onEvent: display.handle) }
     display.finish()
+    guard let result else {
+        print("stopped after \(stopAfterEpochs ?? 0) of \(config.training.epochs) epochs (checkpointed); run the same command again to continue")
+        return
+    }
     printSummary(config: config, result: result, directory: directory)
 }
 

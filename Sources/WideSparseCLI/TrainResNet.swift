@@ -62,6 +62,9 @@ public struct TrainResNet: ParsableCommand {
     @Flag(help: "Discard an earlier run in --out and start again.")
     var restart = false
 
+    @Option(help: "Stop (checkpointed) once this many epochs are done in total; the same command continues later.")
+    var stopAfterEpochs: Int?
+
     public enum FlipChoice: String, ExpressibleByArgument, Sendable { case on, off }
 
     public init() {}
@@ -69,7 +72,8 @@ public struct TrainResNet: ParsableCommand {
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let config = try reportingErrors { try resolvedConfig() }
-        try trainAndSummarise(config, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart)
+        try trainAndSummarise(
+            config, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart, stopAfterEpochs: stopAfterEpochs)
     }
 
     /// The full config: sparsity resolved to removals, per-dataset defaults filled in.

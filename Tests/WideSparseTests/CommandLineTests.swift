@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Testing
 import WideSparseCLI
@@ -48,6 +49,20 @@ struct CommandLineTests {
         let levelDown = try MLPOptions.parse(["--width", "160", "--weights", "3970"]).config(classes: 10)
         // Level-down at width 160: L_1 = 125440 - 1600 = 123840 >= 123070, so only the first layer loses weights.
         #expect(levelDown.removedWeights == [123_070, 0])
+    }
+
+    @Test("--stop-after-epochs stops checkpointed; the same command finishes the run")
+    func stopAndContinue() throws {
+        let out = temporaryFolder() + "/run"
+        let arguments = ["--width", "8", "--epochs", "2", "--train-subset", "200", "--out", out]
+        var first = try TrainMLP.parse(arguments + ["--stop-after-epochs", "1"])
+        try first.run()
+        #expect(!FileManager.default.fileExists(atPath: "\(out)/result.json"))
+        var second = try TrainMLP.parse(arguments)
+        try second.run()
+        #expect(FileManager.default.fileExists(atPath: "\(out)/result.json"))
+        let lines = try String(contentsOfFile: "\(out)/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
     }
 
     @Test func missingDataNamesPathAndRemedy() {
