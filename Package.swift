@@ -27,12 +27,14 @@ let package = Package(
         // C libraries from Debian's -dev packages (scripts/setup.sh installs them).
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
 
         .target(name: "TensorCore", dependencies: ["CDNNL"], swiftSettings: fastCode),
         .target(name: "NeuralNetwork", dependencies: ["TensorCore"], swiftSettings: fastCode),
         .target(name: "Sparsity", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
-        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib"], swiftSettings: fastCode),
+        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CTurboJPEG", "CPNG"], swiftSettings: fastCode),
         .target(name: "RunRecords", swiftSettings: fastCode),
         .target(
             name: "Training",
@@ -50,7 +52,7 @@ let package = Package(
             name: "WideSparseTests",
             dependencies: [
                 "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
-                "WideSparseCLI",
+                "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
             swiftSettings: fastCode),
     ]

