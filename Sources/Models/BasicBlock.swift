@@ -5,7 +5,7 @@ import TensorCore
 /// with the block's stride, conv2 3x3 stride 1, and the shortcut the identity or, where the shape
 /// changes, a 1x1 convolution with the stride followed by batch norm.
 ///
-/// Shapes: [N, C, H, W] -> [N, O, H/s, W/s].
+/// Shapes: [N, C, H, W] -> [N, O, H/s, W/s] (or channels-last with `layout` `.channelsLast`).
 public final class BasicBlock: Layer {
     public let conv1: Conv2d
     public let bn1: BatchNorm
@@ -19,14 +19,14 @@ public final class BasicBlock: Layer {
     private let sumGradient = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
-    public init(inChannels: Int, outChannels: Int, stride: Int, name: String) {
-        conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1, name: "\(name).conv1")
-        bn1 = BatchNorm(features: outChannels, name: "\(name).bn1")
-        conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernel: 3, stride: 1, padding: 1, name: "\(name).conv2")
-        bn2 = BatchNorm(features: outChannels, name: "\(name).bn2")
+    public init(inChannels: Int, outChannels: Int, stride: Int, layout: ImageLayout = .channelsFirst, name: String) {
+        conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1, layout: layout, name: "\(name).conv1")
+        bn1 = BatchNorm(features: outChannels, layout: layout, name: "\(name).bn1")
+        conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernel: 3, stride: 1, padding: 1, layout: layout, name: "\(name).conv2")
+        bn2 = BatchNorm(features: outChannels, layout: layout, name: "\(name).bn2")
         shortcut = stride != 1 || inChannels != outChannels
-            ? (Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride, name: "\(name).shortcut.0"),
-               BatchNorm(features: outChannels, name: "\(name).shortcut.1"))
+            ? (Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride, layout: layout, name: "\(name).shortcut.0"),
+               BatchNorm(features: outChannels, layout: layout, name: "\(name).shortcut.1"))
             : nil
     }
 

@@ -6,10 +6,13 @@ import TensorCore
 /// BasicBlocks (width, 2, 4, 8 x width channels; stride 2 at the first block of stages 2-4),
 /// global average pooling and a linear classifier with bias.
 ///
-/// Shapes: [N, inputChannels, H, W] -> logits [N, classes].
+/// Shapes: [N, inputChannels, H, W] -> logits [N, classes]. Inside, activations are
+/// channels-last by default (`layout`; see `ImageLayout` for why): the input is converted once
+/// at the entry.
 public final class ResNet18: Layer {
     public let width: Int
     public let form: ResNetForm
+    public let layout: ImageLayout
     public let stem: Conv2d
     public let stemNorm: BatchNorm
     public let blocks: [BasicBlock]
@@ -17,29 +20,31 @@ public final class ResNet18: Layer {
 
     private let network: Sequential
 
-    public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar) {
+    public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar, layout: ImageLayout = .channelsLast) {
         precondition(width > 0 && inputChannels > 0 && classes > 0, "ResNet18 needs positive sizes")
         self.width = width
         self.form = form
+        self.layout = layout
         stem = form == .cifar
-            ? Conv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1, name: "conv1")
-            : Conv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3, name: "conv1")
-        stemNorm = BatchNorm(features: width, name: "bn1")
+            ? Conv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1, layout: layout, name: "conv1")
+            : Conv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3, layout: layout, name: "conv1")
+        stemNorm = BatchNorm(features: width, layout: layout, name: "bn1")
         var blocks: [BasicBlock] = []
         var channels = width
         for stage in 1...4 {
             let out = width << (stage - 1)
             for block in 0..<2 {
                 let stride = stage > 1 && block == 0 ? 2 : 1
-                blocks.append(BasicBlock(inChannels: channels, outChannels: out, stride: stride, name: "layer\(stage).\(block)"))
+                blocks.append(BasicBlock(inChannels: channels, outChannels: out, stride: stride, layout: layout, name: "layer\(stage).\(block)"))
                 channels = out
             }
         }
         self.blocks = blocks
         classifier = Linear(inFeatures: 8 * width, outFeatures: classes, bias: true, name: "linear")
-        var layers: [Layer] = [stem, stemNorm, ReLU()]
-        if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1)) }
-        network = Sequential(layers + blocks + [GlobalAveragePool(), classifier])
+        var layers: [Layer] = layout == .channelsLast ? [ToChannelsLast()] : []
+        layers += [stem, stemNorm, ReLU()]
+        if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1, layout: layout)) }
+        network = Sequential(layers + blocks + [GlobalAveragePool(layout: layout), classifier])
     }
 
     /// Every convolution and the classifier weight, in model order, with their descriptions

@@ -1,8 +1,9 @@
-import Foundation
 import TensorCore
 
 /// Batch normalisation per channel over the batch and any spatial positions: PyTorch's
-/// BatchNorm1d on [N, C] and BatchNorm2d on [N, C, H, W].
+/// BatchNorm1d on [N, C] and BatchNorm2d on image batches ([N, C, H, W] or, with `layout`
+/// `.channelsLast`, [N, H, W, C]). With the channels innermost ([N, C] and channels-last) it runs
+/// RowBatchNorm's loops; channels-first goes to oneDNN (primitives cached per shape and mode).
 ///
 /// Training mode normalises with the batch mean and biased variance and updates the running
 /// statistics with `momentum` (running variance from the unbiased batch variance, as PyTorch);
@@ -13,6 +14,7 @@ public final class BatchNorm: Layer {
     public let features: Int
     public let epsilon: Float
     public let momentum: Float
+    public let layout: ImageLayout
     public let scale: Parameter
     public let shift: Parameter
     /// [features]
@@ -20,24 +22,37 @@ public final class BatchNorm: Layer {
     /// [features]
     public let runningVariance: Tensor
 
+    private struct KernelKey: Hashable {
+        var shape: [Int]
+        var training: Bool
+    }
+    private var kernels: [KernelKey: BatchNormKernels] = [:]
     private let output = Tensor(shape: [0])
-    private let normalised = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
-    /// 1/sqrt(var + eps) per channel, from the last forward pass.
-    private var inverseStd: [Float]
+    /// The statistics the last forward pass normalised with: [features] each.
+    private let usedMean: Tensor
+    private let usedVariance: Tensor
+    /// dScale and dShift of one backward pass, before they are added to the gradients.
+    private let scaleGradientScratch: Tensor
+    private let shiftGradientScratch: Tensor
+    private var input: Tensor?
     private var lastMode: Mode = .training
 
-    public init(features: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, name: String = "bn") {
+    public init(features: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, layout: ImageLayout = .channelsFirst, name: String = "bn") {
         self.name = name
         self.features = features
         self.epsilon = epsilon
         self.momentum = momentum
+        self.layout = layout
         scale = Parameter(name: "\(name).weight", role: .batchNormScale, shape: [features])
         shift = Parameter(name: "\(name).bias", role: .batchNormShift, shape: [features])
         scale.value.fill(1)
         runningMean = Tensor(shape: [features], repeating: 0)
         runningVariance = Tensor(shape: [features], repeating: 1)
-        inverseStd = Array(repeating: 1, count: features)
+        usedMean = Tensor(shape: [features])
+        usedVariance = Tensor(shape: [features])
+        scaleGradientScratch = Tensor(shape: [features])
+        shiftGradientScratch = Tensor(shape: [features])
     }
 
     public var parameters: [Parameter] { [scale, shift] }
@@ -46,100 +61,78 @@ public final class BatchNorm: Layer {
         [("\(name).running_mean", runningMean), ("\(name).running_var", runningVariance)]
     }
 
-    /// (batch, spatial positions per channel) of an input [N, C, ...].
-    private func layout(_ shape: [Int]) -> (batch: Int, spatial: Int) {
-        precondition(shape.count >= 2 && shape[1] == features, "BatchNorm expects [N, \(features), ...], got \(shape)")
-        return (shape[0], shape.dropFirst(2).reduce(1, *))
-    }
-
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        let (batch, spatial) = layout(input.shape)
+        precondition(input.shape.count == 2 || input.shape.count == 4, "BatchNorm expects [N, C] or an image batch, got \(input.shape)")
+        precondition(layout.channels(of: input.shape) == features, "BatchNorm expects \(features) channels (\(layout)), got shape \(input.shape)")
+        let values = input.count / features
+        precondition(mode == .evaluation || values > 1, "BatchNorm in training mode needs more than 1 value per channel")
+        self.input = input
         lastMode = mode
         output.reshape(to: input.shape)
-        normalised.reshape(to: input.shape)
-        let x = input.pointer
-        let xHat = normalised.pointer
-        let y = output.pointer
-        let gamma = scale.value.pointer
-        let beta = shift.value.pointer
-        let perChannel = batch * spatial
-        for c in 0..<features {
-            let mean: Float
-            let variance: Float
+        if mode == .evaluation {
+            usedMean.copy(from: runningMean)
+            usedVariance.copy(from: runningVariance)
+        }
+        if channelsInnermost(input.shape) {
             if mode == .training {
-                precondition(perChannel > 1, "BatchNorm in training mode needs more than 1 value per channel")
-                var sum = 0.0
-                for n in 0..<batch {
-                    let start = (n * features + c) * spatial
-                    for i in start..<(start + spatial) { sum += Double(x[i]) }
-                }
-                let batchMean = sum / Double(perChannel)
-                var squares = 0.0
-                for n in 0..<batch {
-                    let start = (n * features + c) * spatial
-                    for i in start..<(start + spatial) {
-                        let d = Double(x[i]) - batchMean
-                        squares += d * d
-                    }
-                }
-                mean = Float(batchMean)
-                variance = Float(squares / Double(perChannel))
-                let unbiased = Float(squares / Double(perChannel - 1))
-                runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
-                runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
-            } else {
-                mean = runningMean[c]
-                variance = runningVariance[c]
+                RowBatchNorm.statistics(input.pointer, rows: values, channels: features, mean: usedMean.pointer, variance: usedVariance.pointer)
             }
-            let invStd = 1 / (variance + epsilon).squareRoot()
-            inverseStd[c] = invStd
-            for n in 0..<batch {
-                let start = (n * features + c) * spatial
-                for i in start..<(start + spatial) {
-                    xHat[i] = (x[i] - mean) * invStd
-                    y[i] = gamma[c] * xHat[i] + beta[c]
-                }
+            RowBatchNorm.normalise(
+                input.pointer, rows: values, channels: features, scale: scale.value.pointer, shift: shift.value.pointer,
+                mean: usedMean.pointer, variance: usedVariance.pointer, epsilon: epsilon, output: output.pointer)
+        } else {
+            kernelsFor(input.shape, mode).forward(
+                input: input.pointer, scale: scale.value.pointer, shift: shift.value.pointer,
+                mean: usedMean.pointer, variance: usedVariance.pointer, output: output.pointer)
+        }
+        if mode == .training {
+            // PyTorch keeps the unbiased variance in its running statistics.
+            let unbiasing = Float(values) / Float(values - 1)
+            for c in 0..<features {
+                runningMean[c] = (1 - momentum) * runningMean[c] + momentum * usedMean[c]
+                runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * usedVariance[c] * unbiasing
             }
         }
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        let (batch, spatial) = layout(outputGradient.shape)
-        let dy = outputGradient.pointer
-        let xHat = normalised.pointer
-        let gamma = scale.value.pointer
-        let dGamma = scale.currentGradient().pointer
-        let dBeta = shift.currentGradient().pointer
-        if needsInputGradient { inputGradient.reshape(to: outputGradient.shape) }
-        let dx = inputGradient.pointer
-        let count = Float(batch * spatial)
-        for c in 0..<features {
-            var sumDy: Float = 0
-            var sumDyXHat: Float = 0
-            for n in 0..<batch {
-                let start = (n * features + c) * spatial
-                for i in start..<(start + spatial) {
-                    sumDy += dy[i]
-                    sumDyXHat += dy[i] * xHat[i]
-                }
-            }
-            dGamma[c] += sumDyXHat
-            dBeta[c] += sumDy
-            guard needsInputGradient else { continue }
-            let factor = gamma[c] * inverseStd[c]
-            let meanDy = sumDy / count
-            let meanDyXHat = sumDyXHat / count
-            for n in 0..<batch {
-                let start = (n * features + c) * spatial
-                for i in start..<(start + spatial) {
-                    // Training: dx = gamma/sigma * (dy - mean(dy) - xHat * mean(dy * xHat)); evaluation: the
-                    // statistics are constants, so dx = gamma/sigma * dy.
-                    dx[i] = lastMode == .training ? factor * (dy[i] - meanDy - xHat[i] * meanDyXHat) : factor * dy[i]
-                }
-            }
+        guard let input else { preconditionFailure("BatchNorm.backward before forward") }
+        precondition(outputGradient.shape == input.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
+        // dx is always computed; without a caller for it, it lands in this layer's buffer unused.
+        inputGradient.reshape(to: input.shape)
+        if channelsInnermost(input.shape) {
+            RowBatchNorm.backward(
+                input.pointer, outputGradient: outputGradient.pointer, rows: input.count / features, channels: features,
+                scale: scale.value.pointer, mean: usedMean.pointer, variance: usedVariance.pointer, epsilon: epsilon,
+                training: lastMode == .training, inputGradient: inputGradient.pointer,
+                scaleGradient: scaleGradientScratch.pointer, shiftGradient: shiftGradientScratch.pointer)
+        } else {
+            kernelsFor(input.shape, lastMode).backward(
+                input: input.pointer, outputGradient: outputGradient.pointer, scale: scale.value.pointer,
+                shift: shift.value.pointer, mean: usedMean.pointer, variance: usedVariance.pointer, inputGradient: inputGradient.pointer,
+                scaleGradient: scaleGradientScratch.pointer, shiftGradient: shiftGradientScratch.pointer)
         }
+        add(scaleGradientScratch, into: scale)
+        add(shiftGradientScratch, into: shift)
         return needsInputGradient ? inputGradient : nil
+    }
+
+    /// [N, C] or channels-last: the tensor is a [values, C] matrix.
+    private func channelsInnermost(_ shape: [Int]) -> Bool { shape.count == 2 || layout == .channelsLast }
+
+    private func add(_ gradient: Tensor, into parameter: Parameter) {
+        let total = parameter.currentGradient().pointer
+        let part = gradient.pointer
+        for c in 0..<features { total[c] += part[c] }
+    }
+
+    private func kernelsFor(_ shape: [Int], _ mode: Mode) -> BatchNormKernels {
+        let key = KernelKey(shape: shape, training: mode == .training)
+        if let cached = kernels[key] { return cached }
+        let created = BatchNormKernels(shape: shape, layout: layout, epsilon: epsilon, training: key.training)
+        kernels[key] = created
+        return created
     }
 }
 

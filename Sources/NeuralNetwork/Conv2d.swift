@@ -5,13 +5,15 @@ import TensorCore
 /// build theirs once).
 ///
 /// Shapes: input [N, C, H, W], weight [O, C, k, k] (optionally masked), bias [O],
-/// output [N, O, (H + 2p - k)/s + 1, (W + 2p - k)/s + 1].
+/// output [N, O, (H + 2p - k)/s + 1, (W + 2p - k)/s + 1]; with `layout` `.channelsLast` the
+/// input and output are [N, H, W, C] and [N, H', W', O] (the weight stays [O, C, k, k]).
 public final class Conv2d: Layer {
     public let inChannels: Int
     public let outChannels: Int
     public let kernel: Int
     public let stride: Int
     public let padding: Int
+    public let layout: ImageLayout
     public let weight: Parameter
     public let bias: Parameter?
 
@@ -23,13 +25,15 @@ public final class Conv2d: Layer {
     /// Holds dW when the gradient must be accumulated rather than overwritten.
     private let weightGradientScratch = Tensor(shape: [0])
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false, name: String = "conv") {
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false,
+                layout: ImageLayout = .channelsFirst, name: String = "conv") {
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0, "invalid Conv2d sizes")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
+        self.layout = layout
         weight = Parameter(name: "\(name).weight", role: .weight, shape: [outChannels, inChannels, kernel, kernel])
         self.bias = bias ? Parameter(name: "\(name).bias", role: .bias, shape: [outChannels]) : nil
     }
@@ -42,23 +46,20 @@ public final class Conv2d: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        precondition(input.shape.count == 4 && input.shape[1] == inChannels, "Conv2d expects [N, \(inChannels), H, W], got \(input.shape)")
+        precondition(input.shape.count == 4 && layout.channels(of: input.shape) == inChannels,
+                     "Conv2d expects a batch of \(inChannels)-channel images (\(layout)), got \(input.shape)")
+        let (batch, _, height, width) = layout.dimensions(of: input.shape)
         let geometry = ConvolutionGeometry(
-            batch: input.shape[0], inChannels: inChannels, outChannels: outChannels, inputHeight: input.shape[2],
-            inputWidth: input.shape[3], kernel: kernel, stride: stride, padding: padding)
+            batch: batch, inChannels: inChannels, outChannels: outChannels, inputHeight: height,
+            inputWidth: width, kernel: kernel, stride: stride, padding: padding)
         self.input = input
         self.geometry = geometry
-        output.reshape(to: geometry.outputShape)
+        output.reshape(to: geometry.outputShape(in: layout))
         kernelsFor(geometry).forward(input: input.pointer, weights: weight.value.pointer, output: output.pointer)
         if let bias {
-            let plane = geometry.outputHeight * geometry.outputWidth
-            let y = output.pointer
-            for n in 0..<geometry.batch {
-                for o in 0..<outChannels {
-                    let start = (n * outChannels + o) * plane
-                    let b = bias.value[o]
-                    for i in start..<(start + plane) { y[i] += b }
-                }
+            forEachOutputChannelRun(geometry) { channel, range in
+                let b = bias.value[channel]
+                for i in range { output.pointer[i] += b }
             }
         }
         return output
@@ -66,7 +67,7 @@ public final class Conv2d: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let input, let geometry else { preconditionFailure("Conv2d.backward before forward") }
-        precondition(outputGradient.shape == geometry.outputShape, "gradient shape \(outputGradient.shape)")
+        precondition(outputGradient.shape == geometry.outputShape(in: layout), "gradient shape \(outputGradient.shape)")
         let kernels = kernelsFor(geometry)
         if needsInputGradient { inputGradient.reshape(to: input.shape) }
         // dW overwrites the gradient when it is stale, else goes to scratch and is added.
@@ -85,23 +86,31 @@ public final class Conv2d: Layer {
         weight.maskGradient()
         if let bias {
             let db = bias.currentGradient().pointer
-            let plane = geometry.outputHeight * geometry.outputWidth
             let dy = outputGradient.pointer
-            for n in 0..<geometry.batch {
-                for o in 0..<outChannels {
-                    let start = (n * outChannels + o) * plane
-                    var sum: Float = 0
-                    for i in start..<(start + plane) { sum += dy[i] }
-                    db[o] += sum
-                }
+            forEachOutputChannelRun(geometry) { channel, range in
+                var sum: Float = 0
+                for i in range { sum += dy[i] }
+                db[channel] += sum
             }
         }
         return needsInputGradient ? inputGradient : nil
     }
 
+    /// Calls body(channel, flat indices) over the output in runs that share one channel: whole
+    /// planes channels-first, single elements channels-last.
+    private func forEachOutputChannelRun(_ geometry: ConvolutionGeometry, _ body: (Int, Range<Int>) -> Void) {
+        let plane = geometry.outputHeight * geometry.outputWidth
+        switch layout {
+        case .channelsFirst:
+            for run in 0..<(geometry.batch * outChannels) { body(run % outChannels, (run * plane)..<((run + 1) * plane)) }
+        case .channelsLast:
+            for i in 0..<(geometry.batch * plane * outChannels) { body(i % outChannels, i..<(i + 1)) }
+        }
+    }
+
     private func kernelsFor(_ geometry: ConvolutionGeometry) -> ConvolutionKernels {
         if let cached = kernels[geometry] { return cached }
-        let created = ConvolutionKernels(geometry)
+        let created = ConvolutionKernels(geometry, layout: layout)
         kernels[geometry] = created
         return created
     }

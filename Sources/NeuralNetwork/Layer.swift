@@ -46,7 +46,10 @@ public final class Sequential: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         var gradient = outputGradient
         for (index, layer) in layers.enumerated().reversed() {
-            let needed = index > 0 || needsInputGradient
+            // A layer's input gradient is wanted only if some layer before it has parameters
+            // (or the caller wants it): a ResNet's stem skips its costly dx behind the layout
+            // conversion at the entry.
+            let needed = needsInputGradient || layers[..<index].contains { !$0.parameters.isEmpty }
             guard let next = layer.backward(gradient, needsInputGradient: needed) else { return nil }
             gradient = next
         }

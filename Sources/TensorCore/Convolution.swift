@@ -30,48 +30,60 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     public var weightShape: [Int] { [outChannels, inChannels, kernel, kernel] }
     /// [N, O, H', W']
     public var outputShape: [Int] { [batch, outChannels, outputHeight, outputWidth] }
+
+    /// The input tensor's shape in `layout`.
+    public func inputShape(in layout: ImageLayout) -> [Int] {
+        layout.shape(batch: batch, channels: inChannels, height: inputHeight, width: inputWidth)
+    }
+
+    /// The output tensor's shape in `layout`.
+    public func outputShape(in layout: ImageLayout) -> [Int] {
+        layout.shape(batch: batch, channels: outChannels, height: outputHeight, width: outputWidth)
+    }
 }
 
 /// oneDNN's convolution primitives (forward, backward data, backward weights) for one geometry,
-/// created once and reused every step. Callers pass plain NCHW / OIHW float32 tensors; oneDNN
-/// chooses its own (blocked) layouts for speed and each primitive converts at its edges. No bias
-/// (the ResNet convolutions have none; a bias is added by the layer).
+/// created once and reused every step. Weights are plain OIHW float32; activations are NCHW or
+/// NHWC (`layout`). NHWC activations go to oneDNN as they are (no conversion on the hot path);
+/// for NCHW oneDNN chooses its own blocked layout and each primitive converts at its edges.
+/// Weights are converted to oneDNN's weight layout on each call (they are small). No bias (the
+/// ResNet convolutions have none; a bias is added by the layer).
 public final class ConvolutionKernels {
     public let geometry: ConvolutionGeometry
-    private let forwardPrimitive: dnnl_primitive_t
-    private let backwardDataPrimitive: dnnl_primitive_t
-    private let backwardWeightsPrimitive: dnnl_primitive_t
+    public let layout: ImageLayout
+    private let forwardPrimitive: Primitive
+    private let backwardDataPrimitive: Primitive
+    private let backwardWeightsPrimitive: Primitive
     // Layout conversions at the edges of each primitive, by argument.
     private let forwardSource, forwardWeights, forwardDestination: LayoutBridge
     private let dataOutputGradient, dataWeights, dataInputGradient: LayoutBridge
     private let weightsSource, weightsOutputGradient, weightsGradient: LayoutBridge
 
-    public init(_ geometry: ConvolutionGeometry) {
+    public init(_ geometry: ConvolutionGeometry, layout: ImageLayout = .channelsFirst) {
         self.geometry = geometry
-        let plainSource = OneDNN.plainDescriptor(geometry.inputShape)
+        self.layout = layout
+        // oneDNN's dims are always logical NCHW; the tag says how they sit in memory.
+        let activationTag = layout == .channelsLast ? dnnl_acdb : dnnl_abcd
+        let plainSource = OneDNN.descriptor(geometry.inputShape, tag: activationTag)
         let plainWeights = OneDNN.plainDescriptor(geometry.weightShape)
-        let plainDestination = OneDNN.plainDescriptor(geometry.outputShape)
-        var source = OneDNN.anyDescriptor(geometry.inputShape)
+        let plainDestination = OneDNN.descriptor(geometry.outputShape, tag: activationTag)
+        var source = layout == .channelsLast ? plainSource : OneDNN.anyDescriptor(geometry.inputShape)
         var weights = OneDNN.anyDescriptor(geometry.weightShape)
-        var destination = OneDNN.anyDescriptor(geometry.outputShape)
+        var destination = layout == .channelsLast ? plainDestination : OneDNN.anyDescriptor(geometry.outputShape)
         let strides: [Int64] = [Int64(geometry.stride), Int64(geometry.stride)]
         let padding: [Int64] = [Int64(geometry.padding), Int64(geometry.padding)]
 
         func chosen(_ descriptor: dnnl_primitive_desc_t?, _ query: dnnl_query_t) -> dnnl_memory_desc_t {
             dnnl_primitive_desc_query_md(descriptor, query, 0).pointee
         }
-        func primitive(_ descriptor: dnnl_primitive_desc_t?) -> dnnl_primitive_t {
-            var primitive: dnnl_primitive_t?
-            OneDNN.check(dnnl_primitive_create(&primitive, descriptor), "convolution primitive")
-            return primitive!
-        }
+        func primitive(_ descriptor: dnnl_primitive_desc_t?) -> Primitive { Primitive(descriptor, "convolution primitive") }
 
         var forwardDescriptor = dnnl_convolution_desc_t()
         OneDNN.check(dnnl_convolution_forward_desc_init(
             &forwardDescriptor, dnnl_forward_training, dnnl_convolution_direct, &source, &weights, nil, &destination,
             strides, padding, padding), "convolution forward descriptor")
         var forward: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&forward, &forwardDescriptor, nil, OneDNN.engine, nil), "convolution forward")
+        OneDNN.check(dnnl_primitive_desc_create(&forward, &forwardDescriptor, OneDNN.attributes, OneDNN.engine, nil), "convolution forward")
         forwardPrimitive = primitive(forward)
         forwardSource = LayoutBridge(plain: plainSource, chosen: chosen(forward, dnnl_query_src_md))
         forwardWeights = LayoutBridge(plain: plainWeights, chosen: chosen(forward, dnnl_query_weights_md))
@@ -82,7 +94,7 @@ public final class ConvolutionKernels {
             &dataDescriptor, dnnl_convolution_direct, &source, &weights, &destination, strides, padding, padding),
             "backward data descriptor")
         var data: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&data, &dataDescriptor, nil, OneDNN.engine, forward), "backward data")
+        OneDNN.check(dnnl_primitive_desc_create(&data, &dataDescriptor, OneDNN.attributes, OneDNN.engine, forward), "backward data")
         backwardDataPrimitive = primitive(data)
         dataOutputGradient = LayoutBridge(plain: plainDestination, chosen: chosen(data, dnnl_query_diff_dst_md))
         dataWeights = LayoutBridge(plain: plainWeights, chosen: chosen(data, dnnl_query_weights_md))
@@ -92,8 +104,12 @@ public final class ConvolutionKernels {
         OneDNN.check(dnnl_convolution_backward_weights_desc_init(
             &weightsDescriptor, dnnl_convolution_direct, &source, &weights, nil, &destination, strides, padding, padding),
             "backward weights descriptor")
-        var weightsPrimitiveDescriptor: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&weightsPrimitiveDescriptor, &weightsDescriptor, nil, OneDNN.engine, forward), "backward weights")
+        // oneDNN 2.6's jit_1x1 backward-weights kernel overruns its scratchpad on strided
+        // channels-last 1x1 convolutions (see Primitive); the next implementation is correct.
+        let avoidStrided1x1 = layout == .channelsLast && geometry.kernel == 1 && geometry.stride > 1
+        let weightsPrimitiveDescriptor = OneDNN.primitiveDescriptor(&weightsDescriptor, hint: forward, "backward weights") {
+            !(avoidStrided1x1 && $0.hasPrefix("jit_1x1"))
+        }
         backwardWeightsPrimitive = primitive(weightsPrimitiveDescriptor)
         weightsSource = LayoutBridge(plain: plainSource, chosen: chosen(weightsPrimitiveDescriptor, dnnl_query_src_md))
         weightsOutputGradient = LayoutBridge(plain: plainDestination, chosen: chosen(weightsPrimitiveDescriptor, dnnl_query_diff_dst_md))
@@ -104,16 +120,10 @@ public final class ConvolutionKernels {
         dnnl_primitive_desc_destroy(weightsPrimitiveDescriptor)
     }
 
-    deinit {
-        dnnl_primitive_destroy(forwardPrimitive)
-        dnnl_primitive_destroy(backwardDataPrimitive)
-        dnnl_primitive_destroy(backwardWeightsPrimitive)
-    }
-
-    /// y = conv(x, w): x [N, C, H, W], w [O, C, k, k], y [N, O, H', W'].
+    /// y = conv(x, w): x [N, C, H, W], w [O, C, k, k], y [N, O, H', W'] (x and y in `layout`).
     public func forward(input: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let destination = UnsafeMutableRawPointer(output)
-        OneDNN.execute(forwardPrimitive, [
+        forwardPrimitive.execute([
             (DNNL_ARG_SRC, forwardSource.chosen, forwardSource.chosenData(from: UnsafeMutableRawPointer(input))),
             (DNNL_ARG_WEIGHTS, forwardWeights.chosen, forwardWeights.chosenData(from: UnsafeMutableRawPointer(w))),
             (DNNL_ARG_DST, forwardDestination.chosen, forwardDestination.outputData(for: destination)),
@@ -121,10 +131,10 @@ public final class ConvolutionKernels {
         forwardDestination.finishOutput(into: destination)
     }
 
-    /// dx = conv_transpose(dy, w), overwriting `inputGradient` [N, C, H, W].
+    /// dx = conv_transpose(dy, w), overwriting `inputGradient` [N, C, H, W] (in `layout`).
     public func backwardData(outputGradient: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
         let destination = UnsafeMutableRawPointer(inputGradient)
-        OneDNN.execute(backwardDataPrimitive, [
+        backwardDataPrimitive.execute([
             (DNNL_ARG_DIFF_DST, dataOutputGradient.chosen, dataOutputGradient.chosenData(from: UnsafeMutableRawPointer(outputGradient))),
             (DNNL_ARG_WEIGHTS, dataWeights.chosen, dataWeights.chosenData(from: UnsafeMutableRawPointer(w))),
             (DNNL_ARG_DIFF_SRC, dataInputGradient.chosen, dataInputGradient.outputData(for: destination)),
@@ -146,7 +156,7 @@ public final class ConvolutionKernels {
             ? forwardSource.lastConverted(or: UnsafeMutableRawPointer(input))
             : weightsSource.chosenData(from: UnsafeMutableRawPointer(input))
         let weightDestination = UnsafeMutableRawPointer(weightGradient)
-        OneDNN.execute(backwardWeightsPrimitive, [
+        backwardWeightsPrimitive.execute([
             (DNNL_ARG_SRC, weightsSource.chosen, source),
             (DNNL_ARG_DIFF_DST, weightsOutputGradient.chosen, dyForWeights),
             (DNNL_ARG_DIFF_WEIGHTS, weightsGradient.chosen, weightsGradient.outputData(for: weightDestination)),
@@ -156,7 +166,7 @@ public final class ConvolutionKernels {
         guard let inputGradient else { return }
         let dyForData = dataOutputGradient.sharesLayout(with: weightsOutputGradient) ? dyForWeights : dataOutputGradient.chosenData(from: dyPlain)
         let destination = UnsafeMutableRawPointer(inputGradient)
-        OneDNN.execute(backwardDataPrimitive, [
+        backwardDataPrimitive.execute([
             (DNNL_ARG_DIFF_DST, dataOutputGradient.chosen, dyForData),
             (DNNL_ARG_WEIGHTS, dataWeights.chosen, dataWeights.chosenData(from: UnsafeMutableRawPointer(w))),
             (DNNL_ARG_DIFF_SRC, dataInputGradient.chosen, dataInputGradient.outputData(for: destination)),
@@ -167,7 +177,7 @@ public final class ConvolutionKernels {
     /// dw = correlation of x with dy, overwriting `weightGradient` [O, C, k, k].
     public func backwardWeights(input: UnsafeMutablePointer<Float>, outputGradient: UnsafeMutablePointer<Float>, weightGradient: UnsafeMutablePointer<Float>) {
         let destination = UnsafeMutableRawPointer(weightGradient)
-        OneDNN.execute(backwardWeightsPrimitive, [
+        backwardWeightsPrimitive.execute([
             (DNNL_ARG_SRC, weightsSource.chosen, weightsSource.chosenData(from: UnsafeMutableRawPointer(input))),
             (DNNL_ARG_DIFF_DST, weightsOutputGradient.chosen, weightsOutputGradient.chosenData(from: UnsafeMutableRawPointer(outputGradient))),
             (DNNL_ARG_DIFF_WEIGHTS, weightsGradient.chosen, weightsGradient.outputData(for: destination)),

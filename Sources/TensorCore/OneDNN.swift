@@ -16,13 +16,21 @@ enum OneDNN {
 
     /// oneDNN returns a status from every call; a failure here is a bug in how it is called.
     static func check(_ status: dnnl_status_t, _ what: String) {
-        precondition(status == dnnl_success, "oneDNN \(what) failed with status \(status.rawValue)")
+        // fatalError, unlike precondition, keeps its message in release builds.
+        if status != dnnl_success { fatalError("oneDNN \(what) failed with status \(status.rawValue)") }
     }
 
     /// A plain row-major memory descriptor (nchw / oihw / x) of float32.
     static func plainDescriptor(_ dims: [Int]) -> dnnl_memory_desc_t {
         var descriptor = dnnl_memory_desc_t()
         let tag: dnnl_format_tag_t = dims.count == 4 ? dnnl_abcd : dims.count == 2 ? dnnl_ab : dnnl_a
+        check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), dims.map { Int64($0) }, dnnl_f32, tag), "memory descriptor")
+        return descriptor
+    }
+
+    /// A float32 memory descriptor of these (logical) dims laid out as `tag` says.
+    static func descriptor(_ dims: [Int], tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        var descriptor = dnnl_memory_desc_t()
         check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), dims.map { Int64($0) }, dnnl_f32, tag), "memory descriptor")
         return descriptor
     }
@@ -34,20 +42,102 @@ enum OneDNN {
         return descriptor
     }
 
-    /// Runs a primitive on (argument, descriptor, pointer) triples and waits for it.
-    static func execute(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) {
+    /// The name of the implementation oneDNN chose for a primitive descriptor (e.g. "jit:avx512_core").
+    static func implementation(of descriptor: const_dnnl_primitive_desc_t?) -> String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "?" }
+        return String(cString: name)
+    }
+
+    /// Creates the first primitive descriptor for `operation` (a *_desc_t) whose implementation
+    /// `accept` allows, walking oneDNN's list of implementations from fastest to slowest.
+    static func primitiveDescriptor(
+        _ operation: UnsafeRawPointer, hint: const_dnnl_primitive_desc_t?, _ what: String, accept: (String) -> Bool = { _ in true }
+    ) -> dnnl_primitive_desc_t {
+        var iterator: dnnl_primitive_desc_iterator_t?
+        check(dnnl_primitive_desc_iterator_create(&iterator, operation, attributes, engine, hint), what)
+        defer { dnnl_primitive_desc_iterator_destroy(iterator) }
+        while true {
+            let candidate = dnnl_primitive_desc_iterator_fetch(iterator)
+            if accept(implementation(of: candidate)) { return candidate! }
+            dnnl_primitive_desc_destroy(candidate)
+            if dnnl_primitive_desc_iterator_next(iterator) != dnnl_success {
+                fatalError("oneDNN has no acceptable implementation for \(what)")
+            }
+        }
+    }
+
+    /// Primitive attributes: scratchpad memory supplied by us (`Primitive`), not by oneDNN's
+    /// shared library-managed pool, so every primitive's working memory is owned, sized and
+    /// freed with it (and parallel test threads never share one).
+    nonisolated(unsafe) static let attributes: dnnl_primitive_attr_t = {
+        var attributes: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&attributes), "primitive attributes")
+        check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "scratchpad mode")
+        return attributes!
+    }()
+}
+
+/// A oneDNN primitive with its own scratchpad, created from a primitive descriptor made with
+/// `OneDNN.attributes`.
+///
+/// The scratchpad is followed by a guard zone that is checked after every run: oneDNN 2.6's
+/// jit_1x1 backward-weights kernel for strided channels-last convolutions writes up to ~2.3 KB
+/// past the scratchpad it asks for (found this way; ConvolutionKernels avoids that kernel). A
+/// kernel that oversteps is reported by name instead of corrupting memory silently.
+final class Primitive {
+    let implementation: String
+    private let handle: dnnl_primitive_t
+    private let scratchpadDescriptor: dnnl_memory_desc_t
+    private let scratchpadSize: Int
+    private let scratchpad: UnsafeMutableRawPointer?
+    private static let guardSize = 16 << 10
+    private static let guardByte: UInt8 = 0xA5
+
+    init(_ descriptor: dnnl_primitive_desc_t?, _ what: String) {
+        var handle: dnnl_primitive_t?
+        OneDNN.check(dnnl_primitive_create(&handle, descriptor), what)
+        self.handle = handle!
+        implementation = "\(what) (\(OneDNN.implementation(of: descriptor)))"
+        var scratchpadDescriptor = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0).pointee
+        self.scratchpadDescriptor = scratchpadDescriptor
+        scratchpadSize = dnnl_memory_desc_get_size(&scratchpadDescriptor)
+        if scratchpadSize > 0 {
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: scratchpadSize + Primitive.guardSize, alignment: 64)
+            (memory + scratchpadSize).initializeMemory(as: UInt8.self, repeating: Primitive.guardByte, count: Primitive.guardSize)
+            scratchpad = memory
+        } else {
+            scratchpad = nil
+        }
+    }
+
+    deinit {
+        dnnl_primitive_destroy(handle)
+        scratchpad?.deallocate()
+    }
+
+    /// Runs the primitive on (argument, descriptor, pointer) triples and waits for it.
+    func execute(_ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) {
+        var arguments = arguments
+        if let scratchpad { arguments.append((DNNL_ARG_SCRATCHPAD, scratchpadDescriptor, scratchpad)) }
         var memories: [dnnl_memory_t?] = []
         var execArguments: [dnnl_exec_arg_t] = []
         for (argument, descriptor, pointer) in arguments {
             var descriptor = descriptor
             var memory: dnnl_memory_t?
-            check(dnnl_memory_create(&memory, &descriptor, engine, pointer), "memory")
+            OneDNN.check(dnnl_memory_create(&memory, &descriptor, OneDNN.engine, pointer), "memory")
             memories.append(memory)
             execArguments.append(dnnl_exec_arg_t(arg: argument, memory: memory))
         }
-        check(dnnl_primitive_execute(primitive, stream, Int32(execArguments.count), execArguments), "execute")
-        check(dnnl_stream_wait(stream), "stream wait")
+        OneDNN.check(dnnl_primitive_execute(handle, OneDNN.stream, Int32(execArguments.count), execArguments), "execute")
+        OneDNN.check(dnnl_stream_wait(OneDNN.stream), "stream wait")
         for memory in memories { dnnl_memory_destroy(memory) }
+        if let scratchpad {
+            let guardZone = UnsafeRawBufferPointer(start: scratchpad + scratchpadSize, count: Primitive.guardSize)
+            if guardZone.contains(where: { $0 != Primitive.guardByte }) {
+                fatalError("oneDNN \(implementation) wrote past the \(scratchpadSize)-byte scratchpad it asked for (a oneDNN bug)")
+            }
+        }
     }
 }
 
@@ -57,8 +147,8 @@ enum OneDNN {
 final class LayoutBridge {
     let plain: dnnl_memory_desc_t
     let chosen: dnnl_memory_desc_t
-    private var toChosen: dnnl_primitive_t?
-    private var toPlain: dnnl_primitive_t?
+    private var toChosen: Primitive?
+    private var toPlain: Primitive?
     /// Storage in the chosen layout (nil when no conversion is needed).
     private let buffer: UnsafeMutableRawPointer?
 
@@ -77,14 +167,12 @@ final class LayoutBridge {
 
     deinit {
         buffer?.deallocate()
-        if toChosen != nil { dnnl_primitive_destroy(toChosen) }
-        if toPlain != nil { dnnl_primitive_destroy(toPlain) }
     }
 
     /// The data of `plain` in the chosen layout (converted into the bridge's buffer if needed).
     func chosenData(from plainData: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
         guard let buffer, let toChosen else { return plainData }
-        OneDNN.execute(toChosen, [(DNNL_ARG_FROM, plain, plainData), (DNNL_ARG_TO, chosen, buffer)])
+        toChosen.execute([(DNNL_ARG_FROM, plain, plainData), (DNNL_ARG_TO, chosen, buffer)])
         return buffer
     }
 
@@ -104,15 +192,14 @@ final class LayoutBridge {
     /// Copies an output written to `outputData(for:)` back into `plainData`.
     func finishOutput(into plainData: UnsafeMutableRawPointer) {
         guard let buffer, let toPlain else { return }
-        OneDNN.execute(toPlain, [(DNNL_ARG_FROM, chosen, buffer), (DNNL_ARG_TO, plain, plainData)])
+        toPlain.execute([(DNNL_ARG_FROM, chosen, buffer), (DNNL_ARG_TO, plain, plainData)])
     }
 
-    private static func reorder(from source: inout dnnl_memory_desc_t, to destination: inout dnnl_memory_desc_t) -> dnnl_primitive_t? {
+    private static func reorder(from source: inout dnnl_memory_desc_t, to destination: inout dnnl_memory_desc_t) -> Primitive {
         var descriptor: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_reorder_primitive_desc_create(&descriptor, &source, OneDNN.engine, &destination, OneDNN.engine, nil), "reorder")
-        var primitive: dnnl_primitive_t?
-        OneDNN.check(dnnl_primitive_create(&primitive, descriptor), "reorder primitive")
-        dnnl_primitive_desc_destroy(descriptor)
-        return primitive
+        OneDNN.check(dnnl_reorder_primitive_desc_create(
+            &descriptor, &source, OneDNN.engine, &destination, OneDNN.engine, OneDNN.attributes), "reorder")
+        defer { dnnl_primitive_desc_destroy(descriptor) }
+        return Primitive(descriptor, "reorder primitive")
     }
 }
