@@ -23,9 +23,8 @@ public final class Trainer {
     public let schedule: LearningRateSchedule
     public let baseLearningRate: Double
     public let masterSeed: UInt64
-    private let trainBatches: BatchIterator
+    private let trainBatches: BatchPipeline
     private let evaluationBatchSize: Int
-    private let augmentation: Augmentation?
     private let loss = SoftmaxCrossEntropy()
 
     public init(
@@ -37,32 +36,28 @@ public final class Trainer {
         self.schedule = schedule
         self.baseLearningRate = baseLearningRate
         self.masterSeed = masterSeed
-        self.trainBatches = BatchIterator(data: trainData, batchSize: batchSize)
+        self.trainBatches = BatchPipeline(data: trainData, batchSize: batchSize, augmentation: augmentation, masterSeed: masterSeed)
         self.evaluationBatchSize = evaluationBatchSize
-        self.augmentation = augmentation
     }
 
     /// Trains one epoch (0-based `epoch`) in the order drawn for it and returns the mean loss and
     /// accuracy over its batches, as they were trained.
     public func trainEpoch(_ epoch: Int, onBatch: (Int, Int) -> Void = { _, _ in }) -> Evaluation {
         optimizer.learningRate = Float(schedule.learningRate(base: baseLearningRate, epoch: epoch))
-        let order = trainBatches.order(epoch: epoch, masterSeed: masterSeed, shuffle: true)
         var lossSum = 0.0
         var correct = 0
         let batches = trainBatches.batchesPerEpoch
-        for batch in 0..<batches {
-            trainBatches.load(batch: batch, of: order)
-            augmentation?.apply(to: trainBatches.images, epoch: epoch, batch: batch, masterSeed: masterSeed)
+        trainBatches.forEachBatch(epoch: epoch) { batch, data in
             optimizer.zeroGradients()
-            let logits = model.forward(trainBatches.images, mode: .training)
-            let result = trainBatches.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
+            let logits = model.forward(data.images, mode: .training)
+            let result = data.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
             _ = model.backward(loss.gradient, needsInputGradient: false)
             optimizer.step()
-            lossSum += result.loss * Double(trainBatches.labels.count)
+            lossSum += result.loss * Double(data.labels.count)
             correct += result.correct
             onBatch(batch, batches)
         }
-        let count = Double(trainBatches.data.count)
+        let count = Double(trainBatches.sampleCount)
         return Evaluation(loss: lossSum / count, accuracy: Double(correct) / count)
     }
 
