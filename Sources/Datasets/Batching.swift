@@ -12,20 +12,20 @@ extension ImageSet {
     }
 }
 
-/// Mini-batches of an ImageSet, gathered into tensors that are reused from batch to batch.
+/// Mini-batches of a sample source, gathered into tensors that are reused from batch to batch.
 ///
 /// The order for epoch e is a permutation drawn from the stream ("data-order", e) of the master
 /// seed, so any epoch's order can be recomputed when a run resumes. The last batch is smaller
 /// when the batch size does not divide the set (PyTorch's drop_last=False).
 public final class BatchIterator {
-    public let data: ImageSet
+    public let data: SampleSource
     public let batchSize: Int
     /// [B, C, H, W]
     public let images: Tensor
     /// B labels
     public private(set) var labels: [Int32]
 
-    public init(data: ImageSet, batchSize: Int) {
+    public init(data: SampleSource, batchSize: Int) {
         precondition(batchSize >= 1, "batch size must be positive")
         self.data = data
         self.batchSize = batchSize
@@ -43,18 +43,14 @@ public final class BatchIterator {
         return random.permutation(of: data.count)
     }
 
-    /// Gathers batch `batch` of `order` into `images` and `labels`.
-    public func load(batch: Int, of order: [Int]) {
+    /// Gathers (and, for training sources, transforms) batch `batch` of `order` into `images`
+    /// and `labels`.
+    public func load(batch: Int, of order: [Int], epoch: Int = 0, masterSeed: UInt64 = 0) throws {
         let start = batch * batchSize
         let end = min(start + batchSize, order.count)
-        let size = data.sampleSize
         images.reshape(to: [end - start] + data.sampleShape)
         labels.removeAll(keepingCapacity: true)
-        let source = data.images.pointer
-        let destination = images.pointer
-        for (row, index) in order[start..<end].enumerated() {
-            (destination + row * size).update(from: source + index * size, count: size)
-            labels.append(data.labels[index])
-        }
+        for index in order[start..<end] { labels.append(data.label(at: index)) }
+        try data.load(order[start..<end], into: images, epoch: epoch, batch: batch, masterSeed: masterSeed)
     }
 }

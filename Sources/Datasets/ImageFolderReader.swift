@@ -8,6 +8,11 @@ public struct DecodedImage: Equatable {
     public var height: Int
     public var channels: Int
     public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * channels, "\(pixels.count) pixels for \(width)x\(height)x\(channels)")
+        (self.width, self.height, self.channels, self.pixels) = (width, height, channels, pixels)
+    }
 }
 
 /// Decodes a PNG or JPEG file's bytes (told apart by their magic numbers, not the file name) to
@@ -61,41 +66,25 @@ private func decodeJPEG(_ bytes: [UInt8], path: String, channels: Int) throws ->
 ///
 /// - Returns: the images as [N, channels, H, W] and the class names.
 public func readImageFolder(_ root: String, channels: Int = 3) throws -> (images: ImageSet, classNames: [String]) {
-    let manager = FileManager.default
-    var isDirectory: ObjCBool = false
-    guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw DatasetError.missingFile(path: root, hint: "Give a folder with one sub-folder of PNG or JPEG images per class.")
-    }
-    let classNames = try manager.contentsOfDirectory(atPath: root).filter { name in
-        var folder: ObjCBool = false
-        return !name.hasPrefix(".") && manager.fileExists(atPath: "\(root)/\(name)", isDirectory: &folder) && folder.boolValue
-    }.sorted()
-    guard !classNames.isEmpty else {
-        throw DatasetError.badFormat(path: root, expected: "one sub-folder per class", found: "no sub-folders")
-    }
+    let listing = try listImageFolder(root)
+    let classNames = listing.classNames
     var pixels: [UInt8] = []
     var labels: [Int32] = []
     var size: (width: Int, height: Int)?
     var firstPath = ""
-    for (label, name) in classNames.enumerated() {
-        let files = try manager.contentsOfDirectory(atPath: "\(root)/\(name)").filter { file in
-            ["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: file).pathExtension.lowercased())
-        }.sorted()
-        for file in files {
-            let path = "\(root)/\(name)/\(file)"
-            let image = try decodeImage(try readFileBytes(path), path: path, channels: channels)
-            if let size, size != (image.width, image.height) {
-                throw DatasetError.badFormat(
-                    path: path, expected: "\(size.width)x\(size.height) pixels like \(firstPath)", found: "\(image.width)x\(image.height)")
-            }
-            if size == nil { (size, firstPath) = ((image.width, image.height), path) }
-            // Interleaved [H, W, C] to planar [C, H, W].
-            let plane = image.width * image.height
-            var planar = [UInt8](repeating: 0, count: plane * channels)
-            for position in 0..<plane { for c in 0..<channels { planar[c * plane + position] = image.pixels[position * channels + c] } }
-            pixels += planar
-            labels.append(Int32(label))
+    for (path, label) in zip(listing.paths, listing.labels) {
+        let image = try decodeImage(try readFileBytes(path), path: path, channels: channels)
+        if let size, size != (image.width, image.height) {
+            throw DatasetError.badFormat(
+                path: path, expected: "\(size.width)x\(size.height) pixels like \(firstPath)", found: "\(image.width)x\(image.height)")
         }
+        if size == nil { (size, firstPath) = ((image.width, image.height), path) }
+        // Interleaved [H, W, C] to planar [C, H, W].
+        let plane = image.width * image.height
+        var planar = [UInt8](repeating: 0, count: plane * channels)
+        for position in 0..<plane { for c in 0..<channels { planar[c * plane + position] = image.pixels[position * channels + c] } }
+        pixels += planar
+        labels.append(label)
     }
     guard let size else { throw DatasetError.badFormat(path: root, expected: "PNG or JPEG images in the class folders", found: "none") }
     let images = try pixels.withUnsafeBufferPointer {

@@ -14,12 +14,21 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
     case cifar100
     /// SVHN cropped digits: train_32x32.mat and test_32x32.mat (MATLAB 5).
     case svhn
+    /// A folder in ImageNet's layout: train/ and val/, each with one sub-folder of PNG/JPEG
+    /// images per class; decoded for every batch rather than held in memory.
+    case imageFolder = "image-folder"
 
-    /// Classes of the labels.
-    public var classCount: Int { self == .cifar100 ? 100 : 10 }
+    /// Classes of the labels (for image-folder: the class folders, so the folder is listed).
+    public func classCount(location: String?) throws -> Int {
+        switch self {
+        case .cifar100: return 100
+        case .imageFolder: return try listImageFolder("\(location ?? defaultLocation)/train").classNames.count
+        default: return 10
+        }
+    }
 
-    /// Channels per image: 1 for the MNIST family, 3 for CIFAR and SVHN.
-    public var channels: Int { [.cifar10, .cifar100, .svhn].contains(self) ? 3 : 1 }
+    /// Channels per image: 1 for the MNIST family, 3 for CIFAR, SVHN and image folders.
+    public var channels: Int { [.cifar10, .cifar100, .svhn, .imageFolder].contains(self) ? 3 : 1 }
 
     /// The folder or file read when none is given.
     public var defaultLocation: String {
@@ -30,6 +39,7 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
         case .cifar10: return "\(dataCacheDirectory())/cifar-10-batches-bin"
         case .cifar100: return "\(dataCacheDirectory())/cifar-100-binary"
         case .svhn: return "\(dataCacheDirectory())/svhn"
+        case .imageFolder: return "\(dataCacheDirectory())/imagenet"
         }
     }
 
@@ -51,6 +61,9 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
             return "Unpack cifar-100-binary.tar.gz (the binary version) and pass its cifar-100-binary folder with --data-dir."
         case .svhn:
             return "Put train_32x32.mat and test_32x32.mat (SVHN format 2, cropped digits) in one folder and pass it with --data-dir."
+        case .imageFolder:
+            return "Pass a folder holding train/ and val/, each with one sub-folder of JPEG or PNG images per class "
+                + "(ImageNet's layout), with --data-dir."
         }
     }
 }
@@ -91,6 +104,9 @@ public func loadDataset(_ name: DatasetName, location: String? = nil) throws -> 
         let train = try readSVHN("\(place)/train_32x32.mat", missingHint: name.installHint)
         let test = try readSVHN("\(place)/test_32x32.mat", missingHint: name.installHint)
         return DatasetSplit(name: name.rawValue, train: train, test: test)
+    case .imageFolder:
+        throw DatasetError.invalidOption(
+            field: "dataset", expected: "a dataset held in memory", found: "image-folder, which is read batch by batch (ImageFolderSamples)")
     }
 }
 

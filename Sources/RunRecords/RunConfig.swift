@@ -109,7 +109,7 @@ public struct MLPModelConfig: Codable, Equatable, Sendable {
 
 /// Which data, which part of it, and how it is normalised.
 public struct DataConfig: Codable, Equatable, Sendable {
-    /// "mnist5k", "mnist" or "fashion-mnist"
+    /// A DatasetName: "mnist5k", "mnist", "fashion-mnist", "cifar10", "cifar100", "svhn", "image-folder"
     public var dataset: String
     /// Folder or file to read; nil for the dataset's default place.
     public var location: String?
@@ -129,6 +129,12 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var cropPadding: Int?
     /// Training augmentation: random horizontal flips.
     public var horizontalFlip: Bool?
+    /// Image folders: the side of the square model input (training crops and test crops).
+    public var imageSize: Int?
+    /// Image folders: the shorter side test images are resized to before the centre crop.
+    public var resizeSize: Int?
+    /// Image folders: the smallest area fraction of a training RandomResizedCrop (largest: 1).
+    public var minimumCropScale: Double?
 
     public init(
         dataset: String, location: String?, trainSubset: Int?, validationSize: Int, normalisation: String,
@@ -141,6 +147,15 @@ public struct DataConfig: Codable, Equatable, Sendable {
         self.normalisation = normalisation
         self.mean = mean
         self.std = std
+    }
+
+    /// The image-folder input sizes on top of the above.
+    public func with(imageSize: Int, resizeSize: Int, minimumCropScale: Double) -> DataConfig {
+        var copy = self
+        copy.imageSize = imageSize
+        copy.resizeSize = resizeSize
+        copy.minimumCropScale = minimumCropScale
+        return copy
     }
 
     /// Per-channel normalisation and augmentation on top of the above.

@@ -47,6 +47,11 @@ public struct RandomStream: RandomNumberGenerator {
         Float(next() >> 40) * 0x1p-24
     }
 
+    /// Uniform in [0, 1), from the top 53 bits.
+    public mutating func nextDouble() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
     /// Uniform in [low, high).
     public mutating func nextUniform(_ low: Float, _ high: Float) -> Float {
         low + (high - low) * nextUnitFloat()

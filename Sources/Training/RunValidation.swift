@@ -99,6 +99,24 @@ extension DataConfig {
                 field: "validation-size", expected: "fewer samples than the training subset (\(trainSubset))",
                 found: "\(validationSize)")
         }
+        if dataset == DatasetName.imageFolder.rawValue {
+            if self.normalisation == "pixelwise" {
+                throw ConfigError(field: "normalise", expected: "fixed, per-channel or none for image folders", found: "pixelwise")
+            }
+            if cropPadding ?? 0 > 0 {
+                throw ConfigError(field: "crop-padding", expected: "0 for image folders (they use RandomResizedCrop)", found: "\(cropPadding ?? 0)")
+            }
+            let size = imageSize ?? 224
+            let resize = resizeSize ?? 256
+            guard size >= 1 else { throw ConfigError(field: "image-size", expected: "a positive number of pixels", found: "\(size)") }
+            guard resize >= size else {
+                throw ConfigError(field: "resize-size", expected: "at least the image size \(size)", found: "\(resize)")
+            }
+            let scale = minimumCropScale ?? 0.2
+            guard scale > 0 && scale <= 1 else {
+                throw ConfigError(field: "min-crop-scale", expected: "an area fraction in (0, 1]", found: "\(scale)")
+            }
+        }
     }
 
     var normalisationValue: Normalisation {

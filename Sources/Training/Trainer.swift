@@ -29,25 +29,25 @@ public final class Trainer {
 
     public init(
         model: Layer, optimizer: SGD, schedule: LearningRateSchedule, baseLearningRate: Double,
-        trainData: ImageSet, batchSize: Int, evaluationBatchSize: Int, masterSeed: UInt64, augmentation: Augmentation? = nil
+        trainData: SampleSource, batchSize: Int, evaluationBatchSize: Int, masterSeed: UInt64
     ) {
         self.model = model
         self.optimizer = optimizer
         self.schedule = schedule
         self.baseLearningRate = baseLearningRate
         self.masterSeed = masterSeed
-        self.trainBatches = BatchPipeline(data: trainData, batchSize: batchSize, augmentation: augmentation, masterSeed: masterSeed)
+        self.trainBatches = BatchPipeline(data: trainData, batchSize: batchSize, masterSeed: masterSeed)
         self.evaluationBatchSize = evaluationBatchSize
     }
 
     /// Trains one epoch (0-based `epoch`) in the order drawn for it and returns the mean loss and
     /// accuracy over its batches, as they were trained.
-    public func trainEpoch(_ epoch: Int, onBatch: (Int, Int) -> Void = { _, _ in }) -> Evaluation {
+    public func trainEpoch(_ epoch: Int, onBatch: (Int, Int) -> Void = { _, _ in }) throws -> Evaluation {
         optimizer.learningRate = Float(schedule.learningRate(base: baseLearningRate, epoch: epoch))
         var lossSum = 0.0
         var correct = 0
         let batches = trainBatches.batchesPerEpoch
-        trainBatches.forEachBatch(epoch: epoch) { batch, data in
+        try trainBatches.forEachBatch(epoch: epoch) { batch, data in
             optimizer.zeroGradients()
             let logits = model.forward(data.images, mode: .training)
             let result = data.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
@@ -62,13 +62,13 @@ public final class Trainer {
     }
 
     /// Mean loss and accuracy on `data` in evaluation mode.
-    public func evaluate(_ data: ImageSet) -> Evaluation {
+    public func evaluate(_ data: SampleSource) throws -> Evaluation {
         let batches = BatchIterator(data: data, batchSize: evaluationBatchSize)
         let order = batches.order(epoch: 0, masterSeed: masterSeed, shuffle: false)
         var lossSum = 0.0
         var correct = 0
         for batch in 0..<batches.batchesPerEpoch {
-            batches.load(batch: batch, of: order)
+            try batches.load(batch: batch, of: order, masterSeed: masterSeed)
             let logits = model.forward(batches.images, mode: .evaluation)
             let result = batches.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
             lossSum += result.loss * Double(batches.labels.count)

@@ -85,8 +85,7 @@ public final class TrainingRun {
         let trainer = Trainer(
             model: model, optimizer: optimizer, schedule: try config.training.scheduleValue(),
             baseLearningRate: config.training.learningRate, trainData: data.train,
-            batchSize: config.training.batchSize, evaluationBatchSize: config.training.evalBatchSize,
-            masterSeed: config.seed, augmentation: try config.data.augmentation(channels: data.train.sampleShape[0]))
+            batchSize: config.training.batchSize, evaluationBatchSize: config.training.evalBatchSize, masterSeed: config.seed)
 
         var metrics: [EpochMetrics] = []
         if FileManager.default.fileExists(atPath: checkpointPath) {
@@ -102,11 +101,11 @@ public final class TrainingRun {
         let lastEpoch = min(epochs, stopAfterEpochs ?? epochs)
         for epoch in metrics.count..<max(metrics.count, lastEpoch) {
             let start = Date()
-            let train = trainer.trainEpoch(epoch) { batch, count in
+            let train = try trainer.trainEpoch(epoch) { batch, count in
                 onEvent(.batchFinished(epoch: epoch, batch: batch, batchesPerEpoch: count))
             }
-            let test = trainer.evaluate(data.test)
-            let validation = data.validation.map { trainer.evaluate($0) }
+            let test = try trainer.evaluate(data.test)
+            let validation = try data.validation.map { try trainer.evaluate($0) }
             let record = EpochMetrics(
                 epoch: epoch + 1, learningRate: Double(optimizer.learningRate),
                 trainLoss: train.loss, trainAccuracy: train.accuracy, testLoss: test.loss, testAccuracy: test.accuracy,

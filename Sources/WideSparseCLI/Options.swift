@@ -23,10 +23,10 @@ extension RemovalRule: ExpressibleByArgument {
 
 /// Which data and how it is prepared.
 public struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset: mnist5k (5000 real MNIST digits, the default), mnist (IDX files in --data-dir), fashion-mnist, cifar10, cifar100 or svhn (their standard files in --data-dir).")
+    @Option(help: "Dataset: mnist5k (5000 real MNIST digits, the default), mnist (IDX files in --data-dir), fashion-mnist, cifar10, cifar100 or svhn (their standard files in --data-dir), or image-folder (--data-dir holds train/ and val/ with one sub-folder of JPEG/PNG images per class, ImageNet's layout; ResNet-18 only).")
     var dataset: DatasetName = .mnist5k
 
-    @Option(help: "Folder of IDX files, or the mnist_5k.csv.gz file (default: the dataset's standard place).")
+    @Option(help: "The dataset's folder (or the mnist_5k.csv.gz file) (default: the dataset's standard place).")
     var dataDir: String?
 
     @Option(help: "Train on a random subset of this many training samples (paper Figure 8: 2048).")

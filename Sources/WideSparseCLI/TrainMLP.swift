@@ -37,7 +37,7 @@ public struct TrainMLP: ParsableCommand {
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let config = RunConfig(
-            model: .mlp(try model.config(classes: data.dataset.classCount)), data: data.config(), training: try training.config(), seed: training.seed)
+            model: .mlp(try model.config(classes: data.dataset.classCount(location: data.dataDir))), data: data.config(), training: try training.config(), seed: training.seed)
         try trainAndSummarise(
             config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, stopAfterEpochs: stopAfterEpochs)
     }

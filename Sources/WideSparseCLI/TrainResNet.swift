@@ -18,7 +18,11 @@ public struct TrainResNet: ParsableCommand {
             decay 5e-4, lr 0.1 divided by 10 at epochs 50, 120 and 200, batch 128, 300 epochs; on \
             3-channel data (cifar10, cifar100, svhn) per-channel normalisation with means \
             0.485,0.456,0.406 and standard deviations 0.229,0.224,0.225, a 4-pixel padded random crop \
-            and horizontal flips. On the 1-channel MNIST family: fixed normalisation, no augmentation.
+            and horizontal flips. On the 1-channel MNIST family: fixed normalisation, no augmentation. \
+            On image-folder data (ImageNet's layout, use --form imagenet), the paper's ImageNet inputs: \
+            RandomResizedCrop(224, scale 0.2..1) and flips for training, resize 256 and centre crop 224 \
+            for testing, decoded for every batch on a background thread (pass --lr, --weight-decay \
+            1e-4, --schedule cosine and --epochs 150 for the paper's ImageNet schedule).
             Example (width 32 at the weights of width 8, the paper's level-down rule):
               widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8
             """)
@@ -56,6 +60,15 @@ public struct TrainResNet: ParsableCommand {
     @Option(help: "Random horizontal flips: on or off (default: on for 3-channel data, else off).")
     var flip: FlipChoice?
 
+    @Option(help: "Image folders: side of the square input, for training and test crops.")
+    var imageSize: Int = 224
+
+    @Option(help: "Image folders: shorter side of test images before the centre crop.")
+    var resizeSize: Int = 256
+
+    @Option(help: "Image folders: smallest area fraction of a training RandomResizedCrop.")
+    var minCropScale: Double = 0.2
+
     @Option(help: "Run directory (default: runs/resnet18/<run id>).")
     var out: String?
 
@@ -80,12 +93,13 @@ public struct TrainResNet: ParsableCommand {
     public func resolvedConfig() throws -> RunConfig {
         let dataset = data.dataset
         let colour = dataset.channels == 3
-        let shapes = resNet18WeightShapes(width: width, inputChannels: dataset.channels, classes: dataset.classCount, form: form)
+        let classes = try dataset.classCount(location: data.dataDir)
+        let shapes = resNet18WeightShapes(width: width, inputChannels: dataset.channels, classes: classes, form: form)
         var removed = [Int](repeating: 0, count: shapes.count)
         if weights != nil && weightsOfWidth != nil { throw ValidationError("--weights and --weights-of-width: give one of them") }
         let budget = try weights ?? weightsOfWidth.map { base -> Int in
             guard base >= 1 else { throw ValidationError("--weights-of-width: expected a positive width, found \(base)") }
-            return resNet18WeightShapes(width: base, inputChannels: dataset.channels, classes: dataset.classCount, form: form).map(\.count).reduce(0, +)
+            return resNet18WeightShapes(width: base, inputChannels: dataset.channels, classes: classes, form: form).map(\.count).reduce(0, +)
         }
         if let budget {
             let dense = shapes.map(\.count).reduce(0, +)
@@ -99,12 +113,14 @@ public struct TrainResNet: ParsableCommand {
         let stds = try parseFloats(channelStds, option: "--channel-stds")
         var dataConfig = data.config(defaultNormalisation: colour ? "per-channel" : "fixed")
         let perChannel = dataConfig.normalisation == "per-channel"
+        let folder = dataset == .imageFolder
         dataConfig = dataConfig.with(
-            channelMeans: perChannel ? means : nil, channelStds: perChannel ? stds : nil, cropPadding: cropPadding ?? (colour ? 4 : 0),
-            horizontalFlip: (flip ?? (colour ? .on : .off)) == .on)
+            channelMeans: perChannel ? means : nil, channelStds: perChannel ? stds : nil,
+            cropPadding: cropPadding ?? (colour && !folder ? 4 : 0), horizontalFlip: (flip ?? (colour ? .on : .off)) == .on)
+        if folder { dataConfig = dataConfig.with(imageSize: imageSize, resizeSize: resizeSize, minimumCropScale: minCropScale) }
         return RunConfig(
             model: .resnet18(ResNetModelConfig(
-                width: width, inputChannels: dataset.channels, classes: dataset.classCount, form: form.rawValue,
+                width: width, inputChannels: dataset.channels, classes: classes, form: form.rawValue,
                 removedWeights: removed, maskPattern: (ioOnly ? MaskPattern.ioOnly : .allEntries).rawValue)),
             data: dataConfig, training: try training.config(defaults: TrainingOptions.resNetDefaults), seed: training.seed)
     }

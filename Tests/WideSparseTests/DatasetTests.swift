@@ -207,7 +207,7 @@ struct DatasetTests {
         #expect(order.sorted() == Array(0..<7))
         #expect(order == batches.order(epoch: 4, masterSeed: 9, shuffle: true))
         #expect(order != batches.order(epoch: 5, masterSeed: 9, shuffle: true))
-        batches.load(batch: 2, of: order)
+        try batches.load(batch: 2, of: order)
         #expect(batches.labels == [Int32(order[6])])
         #expect(batches.images.scalars == [Float(order[6])])
         let subset = try data.randomSubset(size: 4, masterSeed: 1)

@@ -67,8 +67,8 @@ struct ResNetTests {
         let trainer = Trainer(
             model: model, optimizer: optimizer, schedule: .constant, baseLearningRate: 0.05, trainData: train,
             batchSize: 32, evaluationBatchSize: 80, masterSeed: 3)
-        for epoch in 0..<6 { _ = trainer.trainEpoch(epoch) }
-        #expect(trainer.evaluate(test).accuracy >= 0.9)
+        for epoch in 0..<6 { _ = try trainer.trainEpoch(epoch) }
+        #expect(try trainer.evaluate(test).accuracy >= 0.9)
         let nonZero = model.weightParameters.map { $0.parameter.value.scalars.filter { $0 != 0 }.count }.reduce(0, +)
         #expect(nonZero == budget)
     }

@@ -154,7 +154,7 @@ struct ConfigValidationTests {
         }
         config = mnist5kConfig(epochs: 1)
         config.data.dataset = "notmnist"
-        #expect(throws: ConfigError(field: "dataset", expected: "one of mnist, fashion-mnist, mnist5k, cifar10, cifar100, svhn", found: "'notmnist'")) {
+        #expect(throws: ConfigError(field: "dataset", expected: "one of mnist, fashion-mnist, mnist5k, cifar10, cifar100, svhn, image-folder", found: "'notmnist'")) {
             try config.validate()
         }
     }
