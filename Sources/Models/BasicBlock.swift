@@ -19,10 +19,17 @@ public final class BasicBlock: Layer {
     private let sumGradient = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
-    public init(inChannels: Int, outChannels: Int, stride: Int, layout: ImageLayout = .channelsFirst, name: String) {
-        conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1, layout: layout, name: "\(name).conv1")
+    public init(
+        inChannels: Int, outChannels: Int, stride: Int, layout: ImageLayout = .channelsFirst,
+        convolution: ConvolutionAlgorithm = .direct, name: String
+    ) {
+        conv1 = Conv2d(
+            inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1, layout: layout,
+            algorithm: convolution, name: "\(name).conv1")
         bn1 = BatchNorm(features: outChannels, layout: layout, name: "\(name).bn1")
-        conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernel: 3, stride: 1, padding: 1, layout: layout, name: "\(name).conv2")
+        conv2 = Conv2d(
+            inChannels: outChannels, outChannels: outChannels, kernel: 3, stride: 1, padding: 1, layout: layout,
+            algorithm: convolution, name: "\(name).conv2")
         bn2 = BatchNorm(features: outChannels, layout: layout, name: "\(name).bn2")
         shortcut = stride != 1 || inChannels != outChannels
             ? (Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride, layout: layout, name: "\(name).shortcut.0"),

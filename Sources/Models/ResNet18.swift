@@ -6,13 +6,15 @@ import TensorCore
 /// BasicBlocks (width, 2, 4, 8 x width channels; stride 2 at the first block of stages 2-4),
 /// global average pooling and a linear classifier with bias.
 ///
-/// Shapes: [N, inputChannels, H, W] -> logits [N, classes]. Inside, activations are
-/// channels-last by default (`layout`; see `ImageLayout` for why): the input is converted once
-/// at the entry.
+/// Shapes: [N, inputChannels, H, W] -> logits [N, classes]. Inside, activations stay in one
+/// layout (`layout`; by default blocked when the width divides by 16, else channels-last, see
+/// `ImageLayout` for why): the stem reads the NCHW input directly into the blocked layout, or the
+/// input is converted to channels-last once at the entry.
 public final class ResNet18: Layer {
     public let width: Int
     public let form: ResNetForm
     public let layout: ImageLayout
+    public let convolution: ConvolutionAlgorithm
     public let stem: Conv2d
     public let stemNorm: BatchNorm
     public let blocks: [BasicBlock]
@@ -20,14 +22,21 @@ public final class ResNet18: Layer {
 
     private let network: Sequential
 
-    public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar, layout: ImageLayout = .channelsLast) {
+    public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar,
+                layout: ImageLayout? = nil, convolution: ConvolutionAlgorithm = .direct) {
         precondition(width > 0 && inputChannels > 0 && classes > 0, "ResNet18 needs positive sizes")
         self.width = width
         self.form = form
+        let layout = layout ?? ResNet18.preferredLayout(width: width)
+        precondition(layout.holds(channels: width), "width \(width) does not fit the \(layout) layout")
         self.layout = layout
+        self.convolution = convolution
+        let stemInput: ImageLayout = layout == .blocked16 ? .channelsFirst : layout
         stem = form == .cifar
-            ? Conv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1, layout: layout, name: "conv1")
-            : Conv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3, layout: layout, name: "conv1")
+            ? Conv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1, layout: layout,
+                     inputLayout: stemInput, algorithm: convolution, name: "conv1")
+            : Conv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3, layout: layout,
+                     inputLayout: stemInput, name: "conv1")
         stemNorm = BatchNorm(features: width, layout: layout, name: "bn1")
         var blocks: [BasicBlock] = []
         var channels = width
@@ -35,7 +44,7 @@ public final class ResNet18: Layer {
             let out = width << (stage - 1)
             for block in 0..<2 {
                 let stride = stage > 1 && block == 0 ? 2 : 1
-                blocks.append(BasicBlock(inChannels: channels, outChannels: out, stride: stride, layout: layout, name: "layer\(stage).\(block)"))
+                blocks.append(BasicBlock(inChannels: channels, outChannels: out, stride: stride, layout: layout, convolution: convolution, name: "layer\(stage).\(block)"))
                 channels = out
             }
         }
@@ -45,6 +54,12 @@ public final class ResNet18: Layer {
         layers += [stem, stemNorm, ReLU()]
         if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1, layout: layout)) }
         network = Sequential(layers + blocks + [GlobalAveragePool(layout: layout), classifier])
+    }
+
+    /// Blocked when every channel count (width, 2, 4, 8 x width) divides by 16 — where oneDNN
+    /// has Winograd kernels — and channels-last otherwise.
+    public static func preferredLayout(width: Int) -> ImageLayout {
+        width % ImageLayout.block == 0 ? .blocked16 : .channelsLast
     }
 
     /// Every convolution and the classifier weight, in model order, with their descriptions

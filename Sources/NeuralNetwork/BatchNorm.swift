@@ -2,8 +2,9 @@ import TensorCore
 
 /// Batch normalisation per channel over the batch and any spatial positions: PyTorch's
 /// BatchNorm1d on [N, C] and BatchNorm2d on image batches ([N, C, H, W] or, with `layout`
-/// `.channelsLast`, [N, H, W, C]). With the channels innermost ([N, C] and channels-last) it runs
-/// RowBatchNorm's loops; channels-first goes to oneDNN (primitives cached per shape and mode).
+/// `.channelsLast`, [N, H, W, C], or `.blocked16`). With the channels innermost ([N, C] and
+/// channels-last) it runs RowBatchNorm's loops; channels-first and blocked batches go to oneDNN
+/// (primitives cached per shape and mode).
 ///
 /// Training mode normalises with the batch mean and biased variance and updates the running
 /// statistics with `momentum` (running variance from the unbiased batch variance, as PyTorch);
@@ -62,7 +63,7 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        precondition(input.shape.count == 2 || input.shape.count == 4, "BatchNorm expects [N, C] or an image batch, got \(input.shape)")
+        precondition(input.shape.count == 2 || layout.isImageBatch(input.shape), "BatchNorm expects [N, C] or an image batch (\(layout)), got \(input.shape)")
         precondition(layout.channels(of: input.shape) == features, "BatchNorm expects \(features) channels (\(layout)), got shape \(input.shape)")
         let values = input.count / features
         precondition(mode == .evaluation || values > 1, "BatchNorm in training mode needs more than 1 value per channel")

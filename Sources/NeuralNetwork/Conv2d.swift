@@ -6,7 +6,9 @@ import TensorCore
 ///
 /// Shapes: input [N, C, H, W], weight [O, C, k, k] (optionally masked), bias [O],
 /// output [N, O, (H + 2p - k)/s + 1, (W + 2p - k)/s + 1]; with `layout` `.channelsLast` the
-/// input and output are [N, H, W, C] and [N, H', W', O] (the weight stays [O, C, k, k]).
+/// input and output are [N, H, W, C] and [N, H', W', O], with `.blocked16` [N, C/16, H, W, 16]
+/// and [N, O/16, H', W', 16] (the weight stays [O, C, k, k]). `inputLayout` may differ from
+/// `layout` (a network's first convolution reads the readers' NCHW images directly).
 public final class Conv2d: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -14,6 +16,8 @@ public final class Conv2d: Layer {
     public let stride: Int
     public let padding: Int
     public let layout: ImageLayout
+    public let inputLayout: ImageLayout
+    public let algorithm: ConvolutionAlgorithm
     public let weight: Parameter
     public let bias: Parameter?
 
@@ -26,7 +30,8 @@ public final class Conv2d: Layer {
     private let weightGradientScratch = Tensor(shape: [0])
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false,
-                layout: ImageLayout = .channelsFirst, name: String = "conv") {
+                layout: ImageLayout = .channelsFirst, inputLayout: ImageLayout? = nil, algorithm: ConvolutionAlgorithm = .direct,
+                name: String = "conv") {
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0, "invalid Conv2d sizes")
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -34,6 +39,10 @@ public final class Conv2d: Layer {
         self.stride = stride
         self.padding = padding
         self.layout = layout
+        self.inputLayout = inputLayout ?? layout
+        self.algorithm = algorithm
+        precondition(layout.holds(channels: outChannels) && self.inputLayout.holds(channels: inChannels),
+                     "\(name): \(inChannels) -> \(outChannels) channels do not fit the \(self.inputLayout) -> \(layout) layouts")
         weight = Parameter(name: "\(name).weight", role: .weight, shape: [outChannels, inChannels, kernel, kernel])
         self.bias = bias ? Parameter(name: "\(name).bias", role: .bias, shape: [outChannels]) : nil
     }
@@ -46,9 +55,9 @@ public final class Conv2d: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        precondition(input.shape.count == 4 && layout.channels(of: input.shape) == inChannels,
-                     "Conv2d expects a batch of \(inChannels)-channel images (\(layout)), got \(input.shape)")
-        let (batch, _, height, width) = layout.dimensions(of: input.shape)
+        precondition(inputLayout.isImageBatch(input.shape) && inputLayout.channels(of: input.shape) == inChannels,
+                     "Conv2d expects a batch of \(inChannels)-channel images (\(inputLayout)), got \(input.shape)")
+        let (batch, _, height, width) = inputLayout.dimensions(of: input.shape)
         let geometry = ConvolutionGeometry(
             batch: batch, inChannels: inChannels, outChannels: outChannels, inputHeight: height,
             inputWidth: width, kernel: kernel, stride: stride, padding: padding)
@@ -97,7 +106,7 @@ public final class Conv2d: Layer {
     }
 
     /// Calls body(channel, flat indices) over the output in runs that share one channel: whole
-    /// planes channels-first, single elements channels-last.
+    /// planes channels-first, single elements otherwise.
     private func forEachOutputChannelRun(_ geometry: ConvolutionGeometry, _ body: (Int, Range<Int>) -> Void) {
         let plane = geometry.outputHeight * geometry.outputWidth
         switch layout {
@@ -105,12 +114,19 @@ public final class Conv2d: Layer {
             for run in 0..<(geometry.batch * outChannels) { body(run % outChannels, (run * plane)..<((run + 1) * plane)) }
         case .channelsLast:
             for i in 0..<(geometry.batch * plane * outChannels) { body(i % outChannels, i..<(i + 1)) }
+        case .blocked16:
+            let block = ImageLayout.block
+            for i in 0..<(geometry.batch * plane * outChannels) {
+                // i = ((n * O/16 + c/16) * plane + position) * 16 + c % 16
+                let channel = (i / (plane * block)) % (outChannels / block) * block + i % block
+                body(channel, i..<(i + 1))
+            }
         }
     }
 
     private func kernelsFor(_ geometry: ConvolutionGeometry) -> ConvolutionKernels {
         if let cached = kernels[geometry] { return cached }
-        let created = ConvolutionKernels(geometry, layout: layout)
+        let created = ConvolutionKernels(geometry, inputLayout: inputLayout, outputLayout: layout, algorithm: algorithm)
         kernels[geometry] = created
         return created
     }

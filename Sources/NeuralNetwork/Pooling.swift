@@ -134,9 +134,6 @@ struct FlatIndex {
     let width: Int
 
     func callAsFunction(_ image: Int, _ channel: Int, _ row: Int, _ column: Int) -> Int {
-        switch layout {
-        case .channelsFirst: return ((image * channels + channel) * height + row) * width + column
-        case .channelsLast: return ((image * height + row) * width + column) * channels + channel
-        }
+        layout.index(image, channel, row, column, channels: channels, height: height, width: width)
     }
 }

@@ -64,14 +64,20 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
     public var removedWeights: [Int]
     /// "all-entries" or "io-only"
     public var maskPattern: String
+    /// "winograd" (oneDNN's Winograd kernels where it has them; the default) or "direct"
+    public var convolution: String?
 
-    public init(width: Int, inputChannels: Int, classes: Int, form: String, removedWeights: [Int], maskPattern: String) {
+    public init(
+        width: Int, inputChannels: Int, classes: Int, form: String, removedWeights: [Int], maskPattern: String,
+        convolution: String? = nil
+    ) {
         self.width = width
         self.inputChannels = inputChannels
         self.classes = classes
         self.form = form
         self.removedWeights = removedWeights
         self.maskPattern = maskPattern
+        self.convolution = convolution
     }
 }
 

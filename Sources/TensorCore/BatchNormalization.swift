@@ -1,5 +1,16 @@
 import CDNNL
 
+extension ImageLayout {
+    /// oneDNN's format tag for an image batch in this layout (its dims are always NCHW).
+    var oneDNNTag: dnnl_format_tag_t {
+        switch self {
+        case .channelsFirst: return dnnl_abcd
+        case .channelsLast: return dnnl_acdb
+        case .blocked16: return dnnl_aBcd16b
+        }
+    }
+}
+
 /// oneDNN's batch normalisation (forward and backward) for one tensor shape, layout and mode,
 /// created once and reused every step. The tensor is [N, C] or an image batch in `layout`;
 /// statistics are per channel over everything else. Scale, shift, mean and variance are [C].
@@ -16,13 +27,13 @@ public final class BatchNormKernels {
     private let vector: dnnl_memory_desc_t
 
     public init(shape: [Int], layout: ImageLayout, epsilon: Float, training: Bool) {
-        precondition(shape.count == 2 || shape.count == 4, "batch norm needs [N, C] or an image batch, got \(shape)")
+        precondition(shape.count == 2 || layout.isImageBatch(shape), "batch norm needs [N, C] or an image batch, got \(shape)")
         self.shape = shape
         self.channels = layout.channels(of: shape)
         self.isTraining = training
-        if shape.count == 4 {
+        if layout.isImageBatch(shape) {
             let (n, c, h, w) = layout.dimensions(of: shape)
-            data = OneDNN.descriptor([n, c, h, w], tag: layout == .channelsLast ? dnnl_acdb : dnnl_abcd)
+            data = OneDNN.descriptor([n, c, h, w], tag: layout.oneDNNTag)
         } else {
             data = OneDNN.plainDescriptor(shape)
         }

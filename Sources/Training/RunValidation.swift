@@ -1,8 +1,9 @@
 import Datasets
 import Models
-import Sparsity
 import NeuralNetwork
 import RunRecords
+import Sparsity
+import TensorCore
 
 extension RunConfig {
     /// Checks every field that can be checked without reading data; throws the first problem.
@@ -50,12 +51,18 @@ extension MLPModelConfig {
 }
 
 extension ResNetModelConfig {
+    /// The convolution algorithm (Winograd unless the config says otherwise).
+    public func convolutionAlgorithm() throws -> ConvolutionAlgorithm {
+        try parseChoice(convolution ?? ConvolutionAlgorithm.winograd.rawValue, field: "convolution", as: ConvolutionAlgorithm.self)
+    }
+
     public func validate() throws {
         for (value, field) in [(width, "width"), (inputChannels, "input-channels"), (classes, "classes")] where value < 1 {
             throw ConfigError(field: field, expected: "a positive number", found: "\(value)")
         }
         let form = try parseChoice(self.form, field: "form", as: ResNetForm.self)
         _ = try parseChoice(maskPattern, field: "mask-pattern", as: MaskPattern.self)
+        _ = try convolutionAlgorithm()
         let shapes = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
         guard removedWeights.count == shapes.count else {
             throw ConfigError(field: "removed", expected: "\(shapes.count) counts (one per weight tensor)", found: "\(removedWeights.count)")

@@ -165,7 +165,9 @@ public func buildResNet(_ config: ResNetModelConfig, masterSeed: UInt64, sampleS
         throw ConfigError(field: "classes", expected: "\(classes) (the classes of the data)", found: "\(config.classes)")
     }
     let form = try parseChoice(config.form, field: "form", as: ResNetForm.self)
-    let model = ResNet18(width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: form)
+    let model = ResNet18(
+        width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: form,
+        convolution: try config.convolutionAlgorithm())
     let pattern = try parseChoice(config.maskPattern, field: "mask-pattern", as: MaskPattern.self)
     for (shape, removed) in zip(model.weightParameters.map(\.shape), config.removedWeights)
     where pattern == .ioOnly && removed % shape.kernelSize != 0 {

@@ -44,6 +44,9 @@ public struct BenchResNet: ParsableCommand {
     @Option(help: "Seconds of clean measurement per configuration.")
     var seconds: Double = 20
 
+    @Option(help: "Convolutions: winograd (oneDNN's Winograd kernels for 3x3 stride-1 layers where it has them, the default) or direct.")
+    var convolution: ConvolutionAlgorithm = .winograd
+
     @Option(help: "Fewest measured steps per configuration.")
     var minSteps: Int = 10
 
@@ -79,7 +82,7 @@ public struct BenchResNet: ParsableCommand {
     }
 
     private func measure(width: Int, masked: Bool, batchSize: Int) throws -> (seconds: Double, weights: Int) {
-        let model = ResNet18(width: width)
+        let model = ResNet18(width: width, convolution: convolution)
         let shapes = model.weightParameters.map(\.shape)
         if masked {
             let budget = resNet18WeightShapes(width: maskBaseWidth).map(\.count).reduce(0, +)
@@ -126,3 +129,5 @@ func peakResidentKiB() -> Int {
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
     return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
 }
+
+extension ConvolutionAlgorithm: ExpressibleByArgument {}
