@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// The one oneDNN CPU engine and stream of the process; every primitive runs on them.
 enum OneDNN {
@@ -78,21 +79,13 @@ enum OneDNN {
     }()
 }
 
-/// A oneDNN primitive with its own scratchpad, created from a primitive descriptor made with
-/// `OneDNN.attributes`.
-///
-/// The scratchpad is followed by a guard zone that is checked after every run: oneDNN 2.6's
-/// jit_1x1 backward-weights kernel for strided channels-last convolutions writes up to ~2.3 KB
-/// past the scratchpad it asks for (found this way; ConvolutionKernels avoids that kernel). A
-/// kernel that oversteps is reported by name instead of corrupting memory silently.
+/// A oneDNN primitive, created from a primitive descriptor made with `OneDNN.attributes`, that
+/// runs with the process's shared scratchpad.
 final class Primitive {
     let implementation: String
     private let handle: dnnl_primitive_t
     private let scratchpadDescriptor: dnnl_memory_desc_t
     private let scratchpadSize: Int
-    private let scratchpad: UnsafeMutableRawPointer?
-    private static let guardSize = 16 << 10
-    private static let guardByte: UInt8 = 0xA5
 
     init(_ descriptor: dnnl_primitive_desc_t?, _ what: String) {
         var handle: dnnl_primitive_t?
@@ -102,41 +95,62 @@ final class Primitive {
         var scratchpadDescriptor = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0).pointee
         self.scratchpadDescriptor = scratchpadDescriptor
         scratchpadSize = dnnl_memory_desc_get_size(&scratchpadDescriptor)
-        if scratchpadSize > 0 {
-            let memory = UnsafeMutableRawPointer.allocate(byteCount: scratchpadSize + Primitive.guardSize, alignment: 64)
-            (memory + scratchpadSize).initializeMemory(as: UInt8.self, repeating: Primitive.guardByte, count: Primitive.guardSize)
-            scratchpad = memory
-        } else {
-            scratchpad = nil
-        }
     }
 
-    deinit {
-        dnnl_primitive_destroy(handle)
-        scratchpad?.deallocate()
-    }
+    deinit { dnnl_primitive_destroy(handle) }
 
     /// Runs the primitive on (argument, descriptor, pointer) triples and waits for it.
     func execute(_ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) {
-        var arguments = arguments
-        if let scratchpad { arguments.append((DNNL_ARG_SCRATCHPAD, scratchpadDescriptor, scratchpad)) }
-        var memories: [dnnl_memory_t?] = []
-        var execArguments: [dnnl_exec_arg_t] = []
-        for (argument, descriptor, pointer) in arguments {
-            var descriptor = descriptor
-            var memory: dnnl_memory_t?
-            OneDNN.check(dnnl_memory_create(&memory, &descriptor, OneDNN.engine, pointer), "memory")
-            memories.append(memory)
-            execArguments.append(dnnl_exec_arg_t(arg: argument, memory: memory))
-        }
-        OneDNN.check(dnnl_primitive_execute(handle, OneDNN.stream, Int32(execArguments.count), execArguments), "execute")
-        OneDNN.check(dnnl_stream_wait(OneDNN.stream), "stream wait")
-        for memory in memories { dnnl_memory_destroy(memory) }
-        if let scratchpad {
-            let guardZone = UnsafeRawBufferPointer(start: scratchpad + scratchpadSize, count: Primitive.guardSize)
-            if guardZone.contains(where: { $0 != Primitive.guardByte }) {
-                fatalError("oneDNN \(implementation) wrote past the \(scratchpadSize)-byte scratchpad it asked for (a oneDNN bug)")
+        Scratchpad.shared.use(size: scratchpadSize, by: implementation) { scratchpad in
+            var arguments = arguments
+            if let scratchpad { arguments.append((DNNL_ARG_SCRATCHPAD, scratchpadDescriptor, scratchpad)) }
+            var memories: [dnnl_memory_t?] = []
+            var execArguments: [dnnl_exec_arg_t] = []
+            for (argument, descriptor, pointer) in arguments {
+                var descriptor = descriptor
+                var memory: dnnl_memory_t?
+                OneDNN.check(dnnl_memory_create(&memory, &descriptor, OneDNN.engine, pointer), "memory")
+                memories.append(memory)
+                execArguments.append(dnnl_exec_arg_t(arg: argument, memory: memory))
             }
+            OneDNN.check(dnnl_primitive_execute(handle, OneDNN.stream, Int32(execArguments.count), execArguments), "execute")
+            OneDNN.check(dnnl_stream_wait(OneDNN.stream), "stream wait")
+            for memory in memories { dnnl_memory_destroy(memory) }
+        }
+    }
+}
+
+/// The working memory of every primitive: one buffer as large as the largest scratchpad asked
+/// for, reused by all (Winograd primitives each ask for tens of MB; a buffer per primitive
+/// tripled the peak memory of ResNet training). Primitives run one at a time under its lock
+/// (parallel tests share it; a training process runs them one after another anyway).
+///
+/// Past the bytes a primitive asked for lies a guard zone that is checked after it runs:
+/// oneDNN 2.6's jit_1x1 backward-weights kernel for strided channels-last convolutions writes up
+/// to ~2.3 KB past its scratchpad (found this way; ConvolutionKernels avoids that kernel). A
+/// kernel that oversteps is reported by name instead of corrupting memory silently.
+final class Scratchpad: @unchecked Sendable {
+    static let shared = Scratchpad()
+    private static let guardSize = 16 << 10
+    private static let guardByte: UInt8 = 0xA5
+    private let lock = NSLock()
+    private var buffer: UnsafeMutableRawPointer?
+    private var capacity = 0
+
+    func use(size: Int, by implementation: String, _ body: (UnsafeMutableRawPointer?) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard size > 0 else { return body(nil) }
+        if capacity < size + Scratchpad.guardSize {
+            buffer?.deallocate()
+            capacity = size + Scratchpad.guardSize
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        }
+        let guardZone = UnsafeMutableRawBufferPointer(start: buffer! + size, count: Scratchpad.guardSize)
+        guardZone.initializeMemory(as: UInt8.self, repeating: Scratchpad.guardByte)
+        body(buffer)
+        if guardZone.contains(where: { $0 != Scratchpad.guardByte }) {
+            fatalError("oneDNN \(implementation) wrote past the \(size)-byte scratchpad it asked for (a oneDNN bug)")
         }
     }
 }
