@@ -17,11 +17,12 @@ let package = Package(
     products: [
         .executable(name: "widesparse", targets: ["widesparse"]),
         .library(name: "WideSparse", targets: [
-            "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
+            "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords", "Experiments",
         ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (scripts/setup.sh installs them).
@@ -41,9 +42,13 @@ let package = Package(
             dependencies: ["TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
             swiftSettings: fastCode),
         .target(
+            name: "Experiments",
+            dependencies: ["Training", "RunRecords", "Datasets", "Models", .product(name: "Yams", package: "Yams")],
+            swiftSettings: fastCode),
+        .target(
             name: "WideSparseCLI",
             dependencies: [
-                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
+                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastCode),
@@ -52,7 +57,7 @@ let package = Package(
             name: "WideSparseTests",
             dependencies: [
                 "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
-                "WideSparseCLI", "CTurboJPEG", "CPNG",
+                "Experiments", "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
             swiftSettings: fastCode),
     ]

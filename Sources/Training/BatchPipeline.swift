@@ -25,7 +25,7 @@ final class BatchPipeline {
     /// Calls `body(batch, buffer)` for every batch of epoch `epoch` in order, with the buffer's
     /// images [B, C, H, W] and labels ready; the next batch is prepared meanwhile. A batch that
     /// cannot be prepared (an unreadable image file) ends the epoch with its error.
-    func forEachBatch(epoch: Int, _ body: (Int, BatchIterator) -> Void) throws {
+    func forEachBatch(epoch: Int, _ body: (Int, BatchIterator) throws -> Void) throws {
         let order = buffers[0].order(epoch: epoch, masterSeed: masterSeed, shuffle: true)
         let batches = batchesPerEpoch
         let masterSeed = self.masterSeed
@@ -40,7 +40,12 @@ final class BatchPipeline {
                     do { try next.load(batch: batch + 1, of: order, epoch: epoch, masterSeed: masterSeed) } catch { failure = error }
                 }
             }
-            body(batch, buffers[batch % 2])
+            do {
+                try body(batch, buffers[batch % 2])
+            } catch {
+                pending.wait()  // the next batch's preparation must not outlive this call
+                throw error
+            }
             pending.wait()
             if let failure { throw failure }
         }

@@ -10,6 +10,19 @@ public enum TrainingEvent {
     case epochFinished(EpochMetrics, totalEpochs: Int)
 }
 
+/// Training met a loss that is not a finite number (NaN or infinity); no step was taken with it.
+public struct TrainingDiverged: Error, Equatable, CustomStringConvertible {
+    /// 0-based epoch.
+    public let epoch: Int
+    /// 1-based optimisation step over the whole run.
+    public let step: Int
+    public let loss: Double
+
+    public var description: String {
+        "training diverged: the loss was \(loss) at step \(step) (epoch \(epoch + 1)); try a smaller learning rate"
+    }
+}
+
 /// Loss and accuracy over a data set.
 public struct Evaluation: Equatable, Sendable {
     public var loss: Double
@@ -51,6 +64,10 @@ public final class Trainer {
             optimizer.zeroGradients()
             let logits = model.forward(data.images, mode: .training)
             let result = data.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
+            // A non-finite loss would turn every weight into NaN at this step: stop before it.
+            guard result.loss.isFinite else {
+                throw TrainingDiverged(epoch: epoch, step: epoch * batches + batch + 1, loss: result.loss)
+            }
             _ = model.backward(loss.gradient, needsInputGradient: false)
             optimizer.step()
             lossSum += result.loss * Double(data.labels.count)

@@ -12,6 +12,8 @@ import TensorCore
 ///     masks.safetensors          the masks of the sparse layers, with kept counts and checksums
 ///     metrics.jsonl              one EpochMetrics per finished epoch
 ///     checkpoint.safetensors     weights, batch-norm statistics, momentum; epoch in its metadata
+///     events.out.tfevents.widesparse   the metrics as TensorBoard scalars (rewritten every epoch)
+///     diverged.json              only if the loss became NaN or infinite: where; the run stops there
 ///     result.json                written last: its presence marks the run done
 ///
 /// Every file is written atomically. Started again on the same directory, a finished run returns
@@ -31,6 +33,13 @@ public final class TrainingRun {
     public var checkpointPath: String { "\(directory)/checkpoint.safetensors" }
     public var masksPath: String { "\(directory)/masks.safetensors" }
     public var resultPath: String { "\(directory)/result.json" }
+    public var eventsPath: String { "\(directory)/events.out.tfevents.widesparse" }
+    public var divergedPath: String { "\(directory)/diverged.json" }
+
+    /// The divergence record of a run that diverged, if there is one.
+    public func existingDivergence() -> RunDivergence? {
+        try? RecordFiles.readJSON(RunDivergence.self, from: divergedPath)
+    }
 
     /// A stable 12-hex-digit id of a config: the same settings always give the same id.
     public static func identifier(of config: RunConfig) -> String {
@@ -54,7 +63,9 @@ public final class TrainingRun {
     ) throws -> RunResult? {
         try config.validate()
         if restart {
-            for path in [resultPath, checkpointPath, metricsPath, masksPath] { try? FileManager.default.removeItem(atPath: path) }
+            for path in [resultPath, checkpointPath, metricsPath, masksPath, eventsPath, divergedPath] {
+                try? FileManager.default.removeItem(atPath: path)
+            }
         }
         if FileManager.default.fileExists(atPath: configPath) {
             let previous = try RecordFiles.readJSON(RunConfig.self, from: configPath)
@@ -64,6 +75,8 @@ public final class TrainingRun {
                     found: "\(directory) holds a run with a different config.json")
             }
             if let result = existingResult() { return result }
+            // Training again would take the same steps to the same non-finite loss.
+            if let divergence = existingDivergence() { throw RunDiverged(divergence: divergence, path: divergedPath) }
         }
 
         let data = try config.data.prepare(masterSeed: config.seed, cache: cache)
@@ -99,10 +112,18 @@ public final class TrainingRun {
 
         let epochs = config.training.epochs
         let lastEpoch = min(epochs, stopAfterEpochs ?? epochs)
+        let startTime = startTimeOfRun()
         for epoch in metrics.count..<max(metrics.count, lastEpoch) {
             let start = Date()
-            let train = try trainer.trainEpoch(epoch) { batch, count in
-                onEvent(.batchFinished(epoch: epoch, batch: batch, batchesPerEpoch: count))
+            let train: Evaluation
+            do {
+                train = try trainer.trainEpoch(epoch) { batch, count in
+                    onEvent(.batchFinished(epoch: epoch, batch: batch, batchesPerEpoch: count))
+                }
+            } catch let diverged as TrainingDiverged {
+                let record = RunDivergence(epoch: diverged.epoch, step: diverged.step, loss: diverged.loss.isNaN ? "nan" : "\(diverged.loss)")
+                try RecordFiles.writeJSON(record, to: divergedPath)
+                throw RunDiverged(divergence: record, path: divergedPath)
             }
             let test = try trainer.evaluate(data.test)
             let validation = try data.validation.map { try trainer.evaluate($0) }
@@ -114,6 +135,7 @@ public final class TrainingRun {
             metrics.append(record)
             // Metrics first, then the checkpoint that says how many of them count.
             try RecordFiles.writeJSONLines(metrics, to: metricsPath)
+            try writeEvents(metrics, startTime: startTime)
             try Checkpoint.save(to: checkpointPath, epoch: epoch + 1, model: model, optimizer: optimizer)
             onEvent(.epochFinished(record, totalEpochs: epochs))
         }
@@ -125,7 +147,35 @@ public final class TrainingRun {
     }
 }
 
+/// A run stopped (now or in an earlier attempt) because its loss was not finite.
+public struct RunDiverged: Error, Equatable, CustomStringConvertible {
+    public let divergence: RunDivergence
+    public let path: String
+
+    public var description: String {
+        "training diverged: the loss was \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch + 1)), "
+            + "recorded in \(path); try a smaller learning rate"
+    }
+}
+
 extension TrainingRun {
+    /// The run's start as Unix time: when config.json was first written (TensorBoard's time axis).
+    func startTimeOfRun() -> Double {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: configPath)
+        return (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? Date().timeIntervalSince1970
+    }
+
+    /// Rewrites the TensorBoard file from all metrics so far (so a resumed run's file holds every
+    /// epoch exactly once); epoch k is stamped with the start time plus the seconds of epochs 1...k.
+    func writeEvents(_ metrics: [EpochMetrics], startTime: Double) throws {
+        var elapsed = 0.0
+        let scalars = metrics.flatMap { epoch -> [TensorBoardEvents.Scalar] in
+            elapsed += epoch.seconds
+            return epoch.scalars(wallTime: startTime + elapsed)
+        }
+        try RecordFiles.writeAtomically(TensorBoardEvents.encode(scalars, fileStartTime: startTime), to: eventsPath)
+    }
+
     /// Writes the model's masks to masks.safetensors, or, when the file exists (a resumed run),
     /// checks that it holds exactly these masks: a changed or foreign file is refused.
     func recordMasks(of model: WeightedModel) throws {

@@ -32,22 +32,36 @@ public struct TrainMLP: ParsableCommand {
     @Option(help: "Stop (checkpointed) once this many epochs are done in total; the same command continues later.")
     var stopAfterEpochs: Int?
 
+    @Flag(help: "Continue the run in --out from its last checkpoint, and refuse to start a new one (the same command without --resume also continues a run it finds).")
+    var resume = false
+
     public init() {}
 
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
-        let config = RunConfig(
-            model: .mlp(try model.config(classes: data.dataset.classCount(location: data.dataDir))), data: data.config(), training: try training.config(), seed: training.seed)
+        let config = try resolvedConfig()
         try trainAndSummarise(
-            config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, stopAfterEpochs: stopAfterEpochs)
+            config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
+            stopAfterEpochs: stopAfterEpochs)
+    }
+
+    /// The full config: sparsity resolved to removals, data and training defaults filled in.
+    public func resolvedConfig() throws -> RunConfig {
+        RunConfig(
+            model: .mlp(try model.config(classes: data.dataset.classCount(location: data.dataDir))), data: data.config(),
+            training: try training.config(), seed: training.seed)
     }
 }
 
 /// Validates, trains (or resumes) one run with a progress display, and prints its summary.
-func trainAndSummarise(_ config: RunConfig, directory: String, restart: Bool, stopAfterEpochs: Int?) throws {
+func trainAndSummarise(_ config: RunConfig, directory: String, restart: Bool, resume: Bool, stopAfterEpochs: Int?) throws {
     try reportingErrors { try config.validate() }
     if let stopAfterEpochs, stopAfterEpochs < 1 {
         throw ValidationError("--stop-after-epochs: expected at least 1, found \(stopAfterEpochs)")
+    }
+    if resume && restart { throw ValidationError("--resume and --restart: give one of them") }
+    if resume && !FileManager.default.fileExists(atPath: "\(directory)/config.json") {
+        throw ValidationError("--resume: expected a run to continue in \(directory), found none (leave out --resume to start it)")
     }
     print("run directory: \(directory)")
     let display = ProgressDisplay()
@@ -68,6 +82,9 @@ public struct MLPOptions: ParsableArguments {
 
     @Option(help: "Weight budget: make the model sparse with exactly this many weights.")
     var weights: Int?
+
+    @Option(help: "Weight budget as the weight count of the dense model of this width (instead of --weights).")
+    var weightsOfWidth: Int?
 
     @Option(help: "With --weights: the last layer's connectivity (0-1]; the first layer takes the rest of the budget.")
     var lastLayerConnectivity: Double?
@@ -110,6 +127,11 @@ public struct MLPOptions: ParsableArguments {
 
     func plan(classes: Int) throws -> MLPSparsityPlan {
         guard width >= 1 else { throw ValidationError("--width: expected a positive number, found \(width)") }
+        if weights != nil && weightsOfWidth != nil { throw ValidationError("--weights and --weights-of-width: give one of them") }
+        if let base = weightsOfWidth, base < 1 {
+            throw ValidationError("--weights-of-width: expected a positive width, found \(base)")
+        }
+        let weights = self.weights ?? weightsOfWidth.map { inputSize * $0 + $0 * classes }
         if let removed {
             guard weights == nil && lastLayerConnectivity == nil && rule == nil else {
                 throw ValidationError("--removed: give either --removed or --weights (with --last-layer-connectivity), not both")

@@ -81,6 +81,9 @@ public struct TrainResNet: ParsableCommand {
     @Option(help: "Stop (checkpointed) once this many epochs are done in total; the same command continues later.")
     var stopAfterEpochs: Int?
 
+    @Flag(help: "Continue the run in --out from its last checkpoint, and refuse to start a new one (the same command without --resume also continues a run it finds).")
+    var resume = false
+
     public enum FlipChoice: String, ExpressibleByArgument, Sendable { case on, off }
 
     public init() {}
@@ -89,7 +92,8 @@ public struct TrainResNet: ParsableCommand {
         ComputeThreads.set(training.threads)
         let config = try reportingErrors { try resolvedConfig() }
         try trainAndSummarise(
-            config, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart, stopAfterEpochs: stopAfterEpochs)
+            config, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
+            stopAfterEpochs: stopAfterEpochs)
     }
 
     /// The full config: sparsity resolved to removals, per-dataset defaults filled in.

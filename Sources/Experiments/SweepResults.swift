@@ -1,0 +1,268 @@
+import Foundation
+import Models
+import RunRecords
+
+/// One run as the results table shows it, read from its directory.
+public struct ResultRow: Sendable {
+    public var id: String
+    public var directory: String
+    public var state: RunState
+    public var config: RunConfig
+    public var labels: RunLabels?
+    public var result: RunResult?
+    /// The error or divergence, for failed and diverged runs.
+    public var note: String?
+
+    public init(id: String, directory: String, config: RunConfig, labels: RunLabels?) {
+        self.id = id
+        self.directory = directory
+        self.config = config
+        self.labels = labels ?? (try? RecordFiles.readJSON(RunLabels.self, from: "\(directory)/labels.json"))
+        self.state = RunState.of(directory: directory)
+        self.result = try? RecordFiles.readJSON(RunResult.self, from: "\(directory)/result.json")
+        if state == .failed { note = (try? RecordFiles.readJSON(RunFailure.self, from: "\(directory)/error.json"))?.message }
+        if state == .diverged, let divergence = try? RecordFiles.readJSON(RunDivergence.self, from: "\(directory)/diverged.json") {
+            note = "loss \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch + 1))"
+        }
+    }
+
+    public var width: Int {
+        switch config.model {
+        case .mlp(let mlp): return mlp.width
+        case .resnet18(let resnet): return resnet.width
+        }
+    }
+
+    /// (kept weights, dense weights of this width), from the config alone.
+    public var weights: (kept: Int, dense: Int) {
+        switch config.model {
+        case .mlp(let mlp):
+            let dense = mlp.inputSize * mlp.width + mlp.width * mlp.classes
+            return (dense - mlp.removedWeights.reduce(0, +), dense)
+        case .resnet18(let resnet):
+            let form = ResNetForm(rawValue: resnet.form) ?? .cifar
+            let dense = resNet18WeightShapes(width: resnet.width, inputChannels: resnet.inputChannels, classes: resnet.classes, form: form)
+                .map(\.count).reduce(0, +)
+            return (dense - resnet.removedWeights.reduce(0, +), dense)
+        }
+    }
+
+    public var isDense: Bool { weights.kept == weights.dense }
+    public var method: String { labels?.method ?? (isDense ? "dense" : "sparse") }
+
+    /// Everything but the seed: runs with equal keys are repeats over seeds.
+    var groupKey: String { configKey(removing: ["seed"]) }
+
+    /// Everything but seed, width and sparsity: the runs of one family and its dense references.
+    var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern"]) }
+
+    private func configKey(removing keys: Set<String>) -> String {
+        guard let data = try? JSONEncoder().encode(config),
+              let object = try? JSONSerialization.jsonObject(with: data) else { return id }
+        func strip(_ value: Any) -> Any {
+            guard let dictionary = value as? [String: Any] else { return value }
+            return dictionary.filter { !keys.contains($0.key) }.mapValues(strip)
+        }
+        let stripped = try? JSONSerialization.data(withJSONObject: strip(object), options: [.sortedKeys])
+        return stripped.map { String(decoding: $0, as: UTF8.self) } ?? id
+    }
+}
+
+/// Mean and sample standard deviation.
+public struct Spread: Equatable, Sendable {
+    public var mean: Double
+    public var standardDeviation: Double
+    public var count: Int
+
+    public init?(_ values: [Double]) {
+        guard !values.isEmpty else { return nil }
+        count = values.count
+        let mean = values.reduce(0, +) / Double(values.count)
+        self.mean = mean
+        standardDeviation = values.count < 2 ? 0
+            : (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+    }
+}
+
+/// Runs that differ only in their seed, summarised.
+public struct ResultGroup: Sendable {
+    public var rows: [ResultRow]
+    public var bestTest: Spread?
+    public var finalTrain: Spread?
+    /// (acc_sparse(w) - acc_base) / (acc_dense(w) - acc_base), SPEC.md section 6: the share of
+    /// the dense model's gain over the base that width alone brings; nil without both references.
+    public var fractionDueToWidth: Double?
+
+    public var first: ResultRow { rows[0] }
+}
+
+/// The results of a sweep (or of every run under a folder): one row per run, grouped over seeds.
+public struct SweepResults: Sendable {
+    public var rows: [ResultRow]
+    /// Expansion entries that have no run: infeasible sparsity.
+    public var infeasible: [(request: RunRequest, reason: String)]
+
+    public init(plan: SweepPlan) {
+        rows = plan.trainable.map { ResultRow(id: $0.id!, directory: plan.directory(of: $0)!, config: $0.config!, labels: $0.labels) }
+        infeasible = plan.runs.compactMap { run in
+            if case .infeasible(let reason) = run.status { return (run.request, reason) } else { return nil }
+        }
+    }
+
+    /// Every run directory (a folder holding config.json) under `folder`, at any depth.
+    public init(folder: String) throws {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else {
+            throw SweepError("\(folder): not a folder of runs")
+        }
+        var rows: [ResultRow] = []
+        for case let path as String in walker where path.hasSuffix("config.json") && (path == "config.json" || path.hasSuffix("/config.json")) {
+            let directory = path == "config.json" ? folder : "\(folder)/\(path.dropLast("/config.json".count))"
+            guard let config = try? RecordFiles.readJSON(RunConfig.self, from: "\(directory)/config.json") else { continue }
+            rows.append(ResultRow(id: URL(fileURLWithPath: directory).lastPathComponent, directory: directory, config: config, labels: nil))
+        }
+        self.rows = rows.sorted { $0.directory < $1.directory }
+        infeasible = []
+    }
+
+    /// Groups over seeds, in order of dataset, family, weights, width, method.
+    public func groups() -> [ResultGroup] {
+        var order: [String] = []
+        var byKey: [String: [ResultRow]] = [:]
+        for row in rows {
+            if byKey[row.groupKey] == nil { order.append(row.groupKey) }
+            byKey[row.groupKey, default: []].append(row)
+        }
+        var groups = order.map { key -> ResultGroup in
+            let rows = byKey[key]!
+            let done = rows.compactMap(\.result)
+            return ResultGroup(
+                rows: rows, bestTest: Spread(done.map(\.bestTestAccuracy)), finalTrain: Spread(done.map(\.finalTrainAccuracy)),
+                fractionDueToWidth: nil)
+        }
+        for index in groups.indices where !groups[index].first.isDense {
+            let sparse = groups[index].first
+            let family = groups.filter { $0.first.familyKey == sparse.familyKey && $0.first.isDense }
+            guard let base = family.first(where: { $0.first.weights.kept == sparse.weights.kept })?.bestTest?.mean,
+                  let dense = family.first(where: { $0.first.width == sparse.width })?.bestTest?.mean,
+                  let accuracy = groups[index].bestTest?.mean, abs(dense - base) > 1e-12 else { continue }
+            groups[index].fractionDueToWidth = (accuracy - base) / (dense - base)
+        }
+        return groups.sorted { a, b in
+            let x = a.first, y = b.first
+            if x.config.data.dataset != y.config.data.dataset { return x.config.data.dataset < y.config.data.dataset }
+            if x.familyKey != y.familyKey { return x.familyKey < y.familyKey }
+            if x.method != y.method { return x.method > y.method }  // sparse first, then dense
+            if x.width != y.width { return x.width < y.width }
+            return x.groupKey < y.groupKey
+        }
+    }
+
+    /// One line per run.
+    public func csv() -> String {
+        let header = [
+            "run_id", "state", "experiment", "model", "dataset", "method", "base_width", "widening_factor", "width", "rule",
+            "mask_pattern", "seed", "lr", "epochs", "weights", "dense_weights", "connectivity", "best_test_accuracy",
+            "best_test_epoch", "final_test_accuracy", "final_train_accuracy", "best_train_accuracy", "seconds", "note",
+        ]
+        var lines = [header.joined(separator: ",")]
+        for row in rows {
+            let (kept, dense) = row.weights
+            let result = row.result
+            let pattern: String
+            switch row.config.model {
+            case .mlp: pattern = "all-entries"
+            case .resnet18(let resnet): pattern = resnet.maskPattern
+            }
+            let fields: [String] = [
+                row.id, row.state.rawValue, row.labels?.experiment ?? "", modelName(row.config.model), row.config.data.dataset, row.method,
+                row.labels?.baseWidth.map(String.init) ?? "", row.labels?.wideningFactor.map { "\($0)" } ?? "", "\(row.width)",
+                row.labels?.rule ?? "", pattern, "\(row.config.seed)", "\(row.config.training.learningRate)", "\(row.config.training.epochs)",
+                "\(kept)", "\(dense)", "\(Double(kept) / Double(dense))", result.map { "\($0.bestTestAccuracy)" } ?? "",
+                result.map { "\($0.bestTestEpoch)" } ?? "", result.map { "\($0.finalTestAccuracy)" } ?? "",
+                result.map { "\($0.finalTrainAccuracy)" } ?? "", result.map { "\($0.bestTrainAccuracy)" } ?? "",
+                result.map { String(format: "%.1f", $0.trainingSeconds) } ?? "", row.note ?? "",
+            ]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The grouped table for a terminal. Besides the family's columns it shows every config
+    /// field that differs between the groups (a swept option such as lr), so no two lines look alike.
+    public func table() -> String {
+        let groups = self.groups()
+        let varying = varyingFields(groups.map(\.first))
+        var header = ["dataset", "model", "method", "rule", "width", "weights", "conn."] + varying.map(\.name)
+        header += ["runs", "best test % (sd)", "final train % (sd)", "by width"]
+        var lines = [header]
+        func spread(_ value: Spread?) -> String {
+            value.map { String(format: "%.2f (%.2f)", 100 * $0.mean, 100 * $0.standardDeviation) } ?? "-"
+        }
+        for group in groups {
+            let row = group.first
+            let (kept, dense) = row.weights
+            let done = group.rows.filter { $0.state == .done }.count
+            let flat = flattened(row.config)
+            var line = [
+                row.config.data.dataset, modelName(row.config.model), row.method, row.labels?.rule ?? "", "\(row.width)", "\(kept)",
+                String(format: "%.4f", Double(kept) / Double(dense)),
+            ]
+            line += varying.map { flat[$0.key] ?? "" }
+            line += [
+                "\(done)/\(group.rows.count)", spread(group.bestTest), spread(group.finalTrain),
+                group.fractionDueToWidth.map { String(format: "%.2f", $0) } ?? "-",
+            ]
+            lines.append(line)
+        }
+        let widths = header.indices.map { column in lines.map { $0[column].count }.max()! }
+        var text = lines.map { line in
+            line.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return column < 4 ? cell + padding : padding + cell  // names left, numbers right
+            }.joined(separator: "  ")
+        }
+        var seen = Set<String>()
+        for (request, reason) in infeasible where seen.insert("\(request.dataset) \(request.width) \(reason)").inserted {
+            text.append("infeasible (all seeds): \(request.summary.replacingOccurrences(of: " seed \(request.seed)", with: "")): \(reason)")
+        }
+        return text.joined(separator: "\n")
+    }
+}
+
+/// Config fields (dotted) that take more than one value over `rows`, other than those the
+/// table shows anyway (width, sparsity, seed, data location).
+func varyingFields(_ rows: [ResultRow]) -> [(key: String, name: String)] {
+    let shown: Set<String> = ["seed", "width", "removedWeights", "maskPattern", "location"]
+    var values: [String: Set<String>] = [:]
+    for row in rows { for (key, value) in flattened(row.config) { values[key, default: []].insert(value) } }
+    let keys = values.filter { $0.value.count > 1 && !shown.contains(String($0.key.split(separator: ".").last!)) }.keys.sorted()
+    return keys.map { ($0, String($0.split(separator: ".").last!)) }
+}
+
+/// A config as dotted keys and their JSON texts.
+func flattened(_ config: RunConfig) -> [String: String] {
+    guard let data = try? JSONEncoder().encode(config), let object = try? JSONSerialization.jsonObject(with: data) else { return [:] }
+    var result: [String: String] = [:]
+    func walk(_ value: Any, _ path: String) {
+        if let dictionary = value as? [String: Any] {
+            for (key, inner) in dictionary { walk(inner, path.isEmpty ? key : "\(path).\(key)") }
+        } else if let number = value as? NSNumber, !(value is Bool) {
+            result[path] = number.stringValue
+        } else if let data = try? JSONSerialization.data(withJSONObject: [value]), let text = String(data: data, encoding: .utf8) {
+            result[path] = String(text.dropFirst().dropLast())
+        }
+    }
+    walk(object, "")
+    return result
+}
+
+func modelName(_ model: ModelConfig) -> String {
+    switch model {
+    case .mlp: return "mlp"
+    case .resnet18: return "resnet18"
+    }
+}
+
+func csvField(_ text: String) -> String {
+    text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+}

@@ -1,0 +1,351 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import RunRecords
+import TensorCore
+import Training
+
+/// `widesparse sweep <what>`
+public struct Sweep: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Run an experiment spec: locally, as Slurm job arrays, or one run at a time.",
+        discussion: """
+            A spec (YAML or JSON; see experiments/ for the paper's) lists datasets, base widths, widths \
+            or widening factors, methods, rules, seeds and `widesparse train` options; lists multiply. \
+            Every run gets a directory runs/<name>/<run id> named by its resolved config. Runs that are \
+            done are skipped, interrupted ones resume from their last checkpoint, failed ones are tried \
+            again, diverged ones are left as they are; a lock per run keeps two sweeps from training \
+            one run twice. Append key=value overrides after the spec, e.g. options.epochs=5 seeds=[0,1].
+            """,
+        subcommands: [SweepRun.self, SweepSlurm.self, SweepWorker.self, SweepStatusCommand.self])
+
+    public init() {}
+}
+
+/// The spec file, its overrides and the runs folder, shared by the sweep commands.
+struct SpecArguments: ParsableArguments {
+    @Argument(help: "The experiment spec (.yaml or .json).")
+    var spec: String
+
+    @Argument(help: "Overrides, key=value (e.g. options.epochs=5, seeds=[0,1], widths=[8,16]).")
+    var overrides: [String] = []
+
+    @Option(help: "Folder that holds the experiments' run folders.")
+    var runsDir: String = "runs"
+
+    /// The spec, its tree (for freezing) and the expanded plan.
+    func plan() throws -> (plan: SweepPlan, tree: SpecValue) {
+        try reportingErrors {
+            let (spec, tree) = try ExperimentSpec.load(path: self.spec, overrides: overrides)
+            return (try SweepPlan(spec: spec, runsRoot: absolutePath(runsDir), file: self.spec, resolve: resolveRun), tree)
+        }
+    }
+}
+
+/// Resolves a spec's run as `widesparse train <model>` resolves its command line.
+public func resolveRun(_ request: RunRequest) throws -> RunConfig {
+    do {
+        switch request.model {
+        case "mlp":
+            return try TrainMLP.parse(try request.arguments(flags: ["nesterov", "no-bias", "batch-norm"])).resolvedConfig()
+        default:
+            return try TrainResNet.parse(try request.arguments(flags: ["nesterov"])).resolvedConfig()
+        }
+    } catch let error as SpecError {
+        throw error
+    } catch let error as ValidationError {
+        throw SweepError(error.message)
+    } catch {
+        let message = request.model == "mlp" ? TrainMLP.message(for: error) : TrainResNet.message(for: error)
+        throw SweepError(message)
+    }
+}
+
+func absolutePath(_ path: String) -> String {
+    let expanded = (path as NSString).expandingTildeInPath
+    return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardizedFileURL.path
+        : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(expanded).standardizedFileURL.path
+}
+
+/// This program's own path, for the workers it starts.
+func executablePath() -> String {
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+}
+
+func describePlan(_ plan: SweepPlan) {
+    let infeasible = plan.runs.filter { if case .infeasible = $0.status { return true } else { return false } }
+    print("experiment \(plan.spec.name): \(plan.trainable.count) runs in \(plan.directory)"
+        + (infeasible.isEmpty ? "" : ", \(infeasible.count) infeasible entries (listed by `widesparse results`)"))
+}
+
+/// `widesparse sweep run SPEC`
+struct SweepRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a spec's runs on this machine, --jobs at a time; rerun the same command to finish what is missing.")
+
+    @OptionGroup var arguments: SpecArguments
+
+    @Option(help: "Runs at once (each its own process).")
+    var jobs: Int = 1
+
+    @Option(help: "Threads per run (1 is deterministic and fastest on a busy machine).")
+    var threads: Int = 1
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs: expected at least 1, found \(jobs)") }
+        guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, found \(threads)") }
+    }
+
+    func run() throws {
+        let (plan, tree) = try arguments.plan()
+        describePlan(plan)
+        let specPath = try reportingErrors { try FrozenSpec.write(tree, experimentDirectory: plan.directory) }
+        let before = SweepStatus(plan: plan)
+        print("before: \(before.summary)")
+        let total = plan.trainable.count
+        var ended = before.count(.done) + before.count(.diverged)
+        let sweep = LocalSweep(
+            plan: plan, specPath: specPath, runsRoot: absolutePath(arguments.runsDir), executable: executablePath(), jobs: jobs,
+            threadsPerJob: threads)
+        let status = try reportingErrors {
+            try sweep.run { event in
+                switch event {
+                case .started(let run, _):
+                    print("[\(ended)/\(total)] start  #\(run.index) \(run.request.summary)")
+                case .ended(let run, let directory, let state, _):
+                    if state.isFinal { ended += 1 }
+                    var detail = ""
+                    if state == .done, let result = try? RecordFiles.readJSON(RunResult.self, from: "\(directory)/result.json") {
+                        detail = String(format: ": best test %.2f %%, %.0f s", 100 * result.bestTestAccuracy, result.trainingSeconds)
+                    } else if state == .failed, let failure = try? RecordFiles.readJSON(RunFailure.self, from: "\(directory)/error.json") {
+                        detail = ": \(failure.message)"
+                    } else if state == .running {
+                        detail = " (by another process: \(RunLock.holder(directory: directory) ?? "?"))"
+                    } else if state != .done {
+                        detail = " (see \(directory)/worker.log)"
+                    }
+                    print("[\(ended)/\(total)] \(state.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) #\(run.index) \(run.request.summary)\(detail)")
+                case .progress(let done, let planned, let running, let waiting):
+                    print(String(format: "progress: %d of %d epochs (%.0f %%), %d running, %d waiting", done, planned,
+                                 100 * Double(done) / Double(max(1, planned)), running, waiting))
+                }
+            }
+        }
+        print("after: \(status.summary)")
+        print("results: widesparse results \(arguments.spec)" + (arguments.runsDir == "runs" ? "" : " --runs-dir \(arguments.runsDir)"))
+        if status.count(.failed) > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `widesparse sweep worker SPEC --index I`
+struct SweepWorker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Train the run at --index of a spec's expansion (what each local job and Slurm array task runs).",
+        discussion: "Done, diverged, infeasible and locked runs are left alone, so running a task twice is harmless.")
+
+    @OptionGroup var arguments: SpecArguments
+
+    @Option(help: "The run's position in the spec's expansion (0-based).")
+    var index: Int
+
+    @Option(help: "Threads for the numerical kernels.")
+    var threads: Int = 1
+
+    @Option(help: "Stop (checkpointed) once this many epochs are done in total; a later worker continues.")
+    var stopAfterEpochs: Int?
+
+    func run() throws {
+        ComputeThreads.set(threads)
+        let (plan, _) = try arguments.plan()
+        let worker = RunWorker(plan: plan)
+        let display = ProgressDisplay(label: "run #\(index): ")
+        if plan.runs.indices.contains(index) {
+            print("run #\(index): \(plan.runs[index].request.summary)" + (plan.directory(of: plan.runs[index]).map { " in \($0)" } ?? ""))
+        }
+        let outcome = try reportingErrors { try worker.run(index: index, stopAfterEpochs: stopAfterEpochs, onEvent: display.handle) }
+        display.finish()
+        switch outcome {
+        case .finished(let result): print(String(format: "run #\(index): done, best test accuracy %.2f %%", 100 * result.bestTestAccuracy))
+        case .alreadyDone: print("run #\(index): already done")
+        case .busy(let holder): print("run #\(index): left alone, another process runs it (\(holder))")
+        case .diverged(let divergence): print("run #\(index): diverged: loss \(divergence.loss) at step \(divergence.step)")
+        case .stopped: print("run #\(index): stopped after \(stopAfterEpochs ?? 0) epochs (checkpointed)")
+        case .infeasible(let reason): print("run #\(index): infeasible, nothing to train: \(reason)")
+        case .duplicate(let first): print("run #\(index): the same run as #\(first), nothing to train")
+        case .failed(let message):
+            FileHandle.standardError.write(Data("run #\(index): failed: \(message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `widesparse sweep status SPEC`
+struct SweepStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Count a spec's runs that are done, running, failed, diverged, interrupted or missing.")
+
+    @OptionGroup var arguments: SpecArguments
+
+    func run() throws {
+        let (plan, _) = try arguments.plan()
+        describePlan(plan)
+        let status = SweepStatus(plan: plan)
+        print(status.summary)
+        print(String(format: "epochs: %d of %d (%.0f %%)", status.epochsDone, status.epochsPlanned,
+                     100 * Double(status.epochsDone) / Double(max(1, status.epochsPlanned))))
+        for run in plan.trainable {
+            let directory = plan.directory(of: run)!
+            switch RunState.of(directory: directory) {
+            case .failed:
+                let message = (try? RecordFiles.readJSON(RunFailure.self, from: "\(directory)/error.json"))?.message ?? "?"
+                print("failed  #\(run.index) \(run.request.summary): \(message)")
+            case .diverged:
+                let divergence = try? RecordFiles.readJSON(RunDivergence.self, from: "\(directory)/diverged.json")
+                print("diverged #\(run.index) \(run.request.summary): loss \(divergence?.loss ?? "?") at step \(divergence?.step ?? 0)")
+            case .running:
+                print("running #\(run.index) \(run.request.summary): \(RunLock.holder(directory: directory) ?? "?")")
+            default: break
+            }
+        }
+        // On a cluster: what the queue still holds of this experiment's submissions.
+        let submissions = (try? FileManager.default.contentsOfDirectory(atPath: "\(plan.directory)/slurm")) ?? []
+        let jobs = submissions.compactMap { try? RecordFiles.readJSON(SlurmSubmission.Manifest.self, from: "\(plan.directory)/slurm/\($0)/manifest.json") }
+            .flatMap(\.arrays).compactMap(\.jobID)
+        if !jobs.isEmpty, let queued = Slurm.queuedTasks(jobs: jobs) {
+            print("slurm queue: " + (queued.isEmpty ? "no tasks of this experiment" : queued.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased())" }.joined(separator: ", ")))
+        }
+    }
+}
+
+/// `widesparse sweep slurm SPEC`
+struct SweepSlurm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slurm",
+        abstract: "Write sbatch job-array scripts for a spec's unfinished runs and submit them (or print them with --dry-run).",
+        discussion: """
+            The scripts and manifest.json go to runs/<name>/slurm/<time>/; each array task runs \
+            `widesparse sweep worker SPEC --index I` with the spec frozen as submitted. Arrays larger \
+            than the cluster's MaxArraySize (asked of scontrol, or --max-array-size) are split. The \
+            runs folder must be on a file system the nodes share.
+            """)
+
+    @OptionGroup var arguments: SpecArguments
+
+    @Option(help: "Partition (sbatch --partition).")
+    var partition: String?
+
+    @Option(help: "Time limit per task (sbatch --time), e.g. 4:00:00. A task stopped by it resumes when submitted again.")
+    var time: String?
+
+    @Option(help: "CPUs per task; also the run's threads.")
+    var cpusPerTask: Int = 1
+
+    @Option(help: "Memory per task (sbatch --mem), e.g. 8G.")
+    var mem: String?
+
+    @Option(help: "At most this many tasks of an array at once (the %K of --array).")
+    var throttle: Int?
+
+    @Option(help: "An extra #SBATCH line, e.g. '--account=lab' (repeatable).")
+    var sbatchLine: [String] = []
+
+    @Option(help: "Largest array the cluster takes (default: its MaxArraySize from scontrol, else 1001).")
+    var maxArraySize: Int?
+
+    @Flag(help: "Write and print the scripts without submitting them.")
+    var dryRun = false
+
+    func validate() throws {
+        guard cpusPerTask >= 1 else { throw ValidationError("--cpus-per-task: expected at least 1, found \(cpusPerTask)") }
+        if let throttle, throttle < 1 { throw ValidationError("--throttle: expected at least 1, found \(throttle)") }
+        if let maxArraySize, maxArraySize < 1 { throw ValidationError("--max-array-size: expected at least 1, found \(maxArraySize)") }
+    }
+
+    func run() throws {
+        if !dryRun && !Slurm.isAvailable {
+            throw ValidationError("sbatch: not found on the PATH (run on a Slurm login node, or use --dry-run to only write the scripts)")
+        }
+        if !dryRun && !Slurm.controllerAnswers {
+            throw ValidationError("slurm: the controller does not answer `scontrol ping` (is slurmctld up? --dry-run only writes the scripts)")
+        }
+        let (plan, tree) = try arguments.plan()
+        describePlan(plan)
+        let specPath = try reportingErrors { try FrozenSpec.write(tree, experimentDirectory: plan.directory) }
+        var settings = SlurmSubmission.Settings()
+        settings.partition = partition
+        settings.time = time
+        settings.cpusPerTask = cpusPerTask
+        settings.memory = mem
+        settings.throttle = throttle
+        settings.extraLines = sbatchLine
+        settings.maxArraySize = maxArraySize ?? (dryRun ? nil : Slurm.maxArraySize()) ?? 1001
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let stamp = formatter.string(from: Date()) + "-\(ProcessInfo.processInfo.processIdentifier)"
+        let submission = SlurmSubmission(
+            plan: plan, specPath: specPath, runsRoot: absolutePath(arguments.runsDir), executable: executablePath(),
+            settings: settings, stamp: stamp)
+        let manifest = try reportingErrors { try submission.write(submit: !dryRun) }
+        guard !manifest.arrays.isEmpty else {
+            print("nothing to submit: \(SweepStatus(plan: plan).summary)")
+            return
+        }
+        for array in manifest.arrays {
+            if dryRun {
+                print("# \(array.path)")
+                print((try? String(contentsOfFile: array.path, encoding: .utf8)) ?? "")
+            } else {
+                print("submitted job \(array.jobID ?? "?"): \(array.indexes.count) runs (\(array.path))")
+            }
+        }
+        print("manifest: \(submission.directory)/manifest.json; progress: widesparse sweep status \(arguments.spec)")
+    }
+}
+
+/// `widesparse results SPEC|FOLDER`
+public struct Results: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Tabulate runs: one CSV row per run, and a table grouped over seeds in the terminal.",
+        discussion: """
+            Give a spec (its runs are listed, missing ones too) or a folder (every run under it). The \
+            table shows the mean and standard deviation over seeds of the best test accuracy and the \
+            final train accuracy, and, for sparse models whose dense model of the same width and dense \
+            base model (same weights) were trained too, the fraction of the improvement due to width: \
+            (sparse - base) / (dense - base), paper Figure 7.
+            """)
+
+    @Argument(help: "An experiment spec, or a folder of run directories.")
+    var source: String
+
+    @Argument(help: "Overrides for a spec, key=value.")
+    var overrides: [String] = []
+
+    @Option(help: "Folder that holds the experiments' run folders (with a spec).")
+    var runsDir: String = "runs"
+
+    @Option(help: "Where to write the CSV (default: results.csv in the experiment's or the given folder).")
+    var csv: String?
+
+    public init() {}
+
+    public func run() throws {
+        var isFolder: ObjCBool = false
+        let results: SweepResults
+        let defaultCSV: String
+        if FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue {
+            results = try reportingErrors { try SweepResults(folder: source) }
+            defaultCSV = "\(source)/results.csv"
+        } else {
+            let arguments = try SpecArguments.parse([source] + overrides + ["--runs-dir", runsDir])
+            let (plan, _) = try arguments.plan()
+            results = SweepResults(plan: plan)
+            defaultCSV = "\(plan.directory)/results.csv"
+        }
+        print(results.table())
+        let path = csv ?? defaultCSV
+        try reportingErrors { try RecordFiles.writeAtomically(Data(results.csv().utf8), to: path) }
+        print("\(results.rows.count) runs; CSV: \(path)")
+    }
+}
