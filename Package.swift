@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "widesparse", targets: ["widesparse"]),
         .library(name: "WideSparse", targets: [
             "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords", "Experiments",
+            "KernelAnalysis",
         ]),
     ],
     dependencies: [
@@ -41,6 +42,7 @@ let package = Package(
             name: "Training",
             dependencies: ["TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
             swiftSettings: fastCode),
+        .target(name: "KernelAnalysis", dependencies: ["TensorCore"], swiftSettings: fastCode),
         .target(
             name: "Experiments",
             dependencies: ["Training", "RunRecords", "Datasets", "Models", .product(name: "Yams", package: "Yams")],
@@ -49,7 +51,7 @@ let package = Package(
             name: "WideSparseCLI",
             dependencies: [
                 "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords", "Experiments",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KernelAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastCode),
         .executableTarget(name: "widesparse", dependencies: ["WideSparseCLI"], swiftSettings: fastCode),
@@ -57,7 +59,7 @@ let package = Package(
             name: "WideSparseTests",
             dependencies: [
                 "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
-                "Experiments", "WideSparseCLI", "CTurboJPEG", "CPNG",
+                "Experiments", "KernelAnalysis", "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
             swiftSettings: fastCode),
     ]

@@ -1,0 +1,235 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import KernelAnalysis
+import RunRecords
+import TensorCore
+import Training
+
+/// Where the input pairs of a kernel study come from.
+struct KernelInputOptions: ParsableArguments {
+    enum Source: String, ExpressibleByArgument, CaseIterable {
+        case gaussian, mnist5k, mnist
+        case fashionMNIST = "fashion-mnist"
+    }
+
+    @Option(help: "Inputs: gaussian (i.i.d. N(0, 1) vectors of --dimension values, eq. 4's assumption) or the test images of mnist5k, mnist or fashion-mnist, pixel-wise normalised with the training part's statistics (the paper's Figure 8).")
+    var input: Source = .mnist5k
+
+    @Option(help: "Input dimension d for --input gaussian.")
+    var dimension: Int = 784
+
+    @Option(help: "The dataset's folder or file (default: its standard place).")
+    var dataDir: String?
+
+    @Option(help: "Input pairs (the paper: 10^4 pairs of test samples).")
+    var pairs: Int = 10_000
+
+    func validate() throws {
+        guard pairs >= 2 else { throw ValidationError("--pairs: expected at least 2, found \(pairs)") }
+        guard dimension >= 1 else { throw ValidationError("--dimension: expected at least 1, found \(dimension)") }
+    }
+
+    /// The pairs: Gaussian vectors from stream "kernel-inputs", or pairs of distinct test images
+    /// from stream "kernel-pairs".
+    func make(seed: UInt64) throws -> InputPairs {
+        if input == .gaussian {
+            var random = RandomStream(masterSeed: seed, purpose: "kernel-inputs", indices: [UInt64(dimension)])
+            let x = (0..<(pairs * dimension)).map { _ in random.nextNormal() }
+            let y = (0..<(pairs * dimension)).map { _ in random.nextNormal() }
+            return InputPairs(x: x, y: y, dimension: dimension)
+        }
+        let data = try DataConfig(
+            dataset: input.rawValue, location: dataDir, trainSubset: nil, validationSize: 0, normalisation: "pixelwise",
+            mean: 0, std: 1
+        ).prepare(masterSeed: seed)
+        let test = data.test
+        let size = test.sampleShape.reduce(1, *)
+        let images = Tensor(shape: [test.count] + test.sampleShape)
+        try test.load(Array(0..<test.count)[...], into: images, epoch: 0, batch: 0, masterSeed: seed)
+        var random = RandomStream(masterSeed: seed, purpose: "kernel-pairs")
+        var x = [Float](repeating: 0, count: pairs * size)
+        var y = x
+        for k in 0..<pairs {
+            let first = random.nextIndex(below: test.count)
+            var second = random.nextIndex(below: test.count - 1)
+            if second >= first { second += 1 }
+            for i in 0..<size {
+                x[k * size + i] = images.pointer[first * size + i]
+                y[k * size + i] = images.pointer[second * size + i]
+            }
+        }
+        return InputPairs(x: x, y: y, dimension: size)
+    }
+
+    var description: String {
+        input == .gaussian ? "i.i.d. N(0, 1) inputs, d = \(dimension)" : "\(input.rawValue) test images, pixel-wise normalised"
+    }
+}
+
+/// The family and estimator settings shared by `kernel` and `advise`.
+struct KernelFamilyOptions: ParsableArguments {
+    @Option(help: "Weight budget of the two-layer net d -> n -> --classes with both layers at one connectivity: n p = weights / (d + classes) (the paper's Figure 8: 6352 = the dense width 8).")
+    var weights: Int?
+
+    @Option(help: "n p directly (instead of --weights).")
+    var np: Double?
+
+    @Option(help: "Outputs of the net, for --weights.")
+    var classes: Int = 10
+
+    @Option(help: "Widths n, comma-separated (default: from n p upwards, doubling, to 2048).")
+    var widths: String?
+
+    @Option(help: "Random networks per width for the Monte-Carlo distance (the paper: 10).")
+    var initialisations: Int = 10
+
+    @Option(help: "Random input masks for the exact expression (eq. 1); at least 16.")
+    var masks: Int = 1024
+
+    @Option(help: "Reference kernel of the Monte-Carlo distance: analytic (K1/d) or empirical (a dense net of --reference-width units at initialisation, as the paper).")
+    var reference: String = "analytic"
+
+    @Option(help: "Width of the empirical reference net.")
+    var referenceWidth: Int = 10_000
+
+    @Option(help: "Master seed of inputs, networks and masks.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for the matrix products.")
+    var threads: Int = 1
+
+    func validate() throws {
+        if weights != nil && np != nil { throw ValidationError("--weights and --np: give one of them") }
+        if let np, !(np > 0) { throw ValidationError("--np: expected a positive number, found \(np)") }
+        if let weights, weights < 1 { throw ValidationError("--weights: expected a positive count, found \(weights)") }
+        guard initialisations >= 2 else { throw ValidationError("--initialisations: expected at least 2 (for an error), found \(initialisations)") }
+        guard masks >= 16 else { throw ValidationError("--masks: expected at least 16, found \(masks)") }
+        guard ["analytic", "empirical"].contains(reference) else {
+            throw ValidationError("--reference: expected analytic or empirical, found '\(reference)'")
+        }
+        guard referenceWidth >= 1 else { throw ValidationError("--reference-width: expected at least 1, found \(referenceWidth)") }
+        guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, found \(threads)") }
+    }
+
+    func settings(dimension d: Int) throws -> KernelStudy.Settings {
+        let np = self.np ?? Double(weights ?? 6352) / Double(d + classes)
+        let widthList: [Int]
+        if let widths {
+            widthList = try parseWidths(widths)
+        } else {
+            var list: [Int] = []
+            var width = max(1, Int(np.rounded(.up)))
+            while width <= 2048 { list.append(width); width *= 2 }
+            widthList = list
+        }
+        if let narrow = widthList.first(where: { Double($0) < np }) {
+            throw ValidationError("--widths: width \(narrow) is below n p = \(np) (connectivity above 1); the family starts at n = \(Int(np.rounded(.up)))")
+        }
+        return KernelStudy.Settings(
+            np: np, widths: widthList, initialisations: initialisations, masks: masks, seed: seed, reference: reference,
+            referenceWidth: referenceWidth)
+    }
+}
+
+/// `widesparse kernel`
+public struct KernelCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kernel",
+        abstract: "The GP kernel distance of sparse two-layer ReLU nets at initialisation: Monte-Carlo, exact (eq. 1) and eq. 4 side by side.",
+        discussion: """
+            For f(x) = (n d)^(-1/2) v.relu(u x) with every weight N(0, 1/p) with probability p and 0 \
+            otherwise (SPEC.md section 7), at fixed n p over growing n: D = the mean over input \
+            pairs of (Theta(x, y) - Theta_inf(x, y))^2 by Monte-Carlo over --initialisations random \
+            nets (+- its standard error), the exact expectation of the paper's eq. 1 (over --masks \
+            random input masks, +- error; by enumeration too when d <= 12), and the closed form \
+            eq. 4, which assumes i.i.d. Gaussian inputs and p d >> 1. The smallest value of each is \
+            marked. They disagree, on Gaussian inputs too: eq. 4's bias term does not match eq. 1 \
+            (SPEC.md section 7), so do not read eq. 4 as the distance. Defaults are the paper's \
+            Figure 8 setting on the mnist5k test digits: 6352 weights, 10^4 pairs, 10 nets.
+            """)
+
+    @OptionGroup var inputs: KernelInputOptions
+    @OptionGroup var family: KernelFamilyOptions
+
+    @Option(help: "Folder for kernel.csv and kernel.json (default: runs/kernel/<settings hash>).")
+    var out: String?
+
+    public init() {}
+
+    public func run() throws {
+        ComputeThreads.set(family.threads)
+        let pairs = try reportingErrors { try inputs.make(seed: family.seed) }
+        let settings = try family.settings(dimension: pairs.dimension)
+        print("kernel distance: \(inputs.description), \(pairs.count) pairs, n p = \(format(settings.np, digits: 3)), "
+            + "\(settings.initialisations) nets per width, \(settings.masks) input masks, reference \(settings.reference)"
+            + (settings.reference == "empirical" ? " (dense width \(settings.referenceWidth))" : ""))
+        print("p* (eq. 4's optimum) = \(format(KernelDistance.optimalConnectivity(np: settings.np, dimension: pairs.dimension), digits: 4))"
+            + " at n = \(Int((settings.np / KernelDistance.optimalConnectivity(np: settings.np, dimension: pairs.dimension)).rounded()))")
+        let start = Date()
+        let study = KernelStudy(pairs: pairs, settings: settings) { row in
+            print("  width \(row.width) done (\(format(Date().timeIntervalSince(start), digits: 1)) s)")
+        }
+        print(kernelTable(study))
+        let directory = out ?? "runs/kernel/\(String(fnv1a64(inputs.description + "\(settings)" + "\(pairs.count)"), radix: 16).prefix(12))"
+        try reportingErrors { try writeKernelStudy(study, inputs: inputs.description, pairs: pairs.count, to: directory) }
+        print("written: \(directory)/kernel.csv, \(directory)/kernel.json")
+    }
+}
+
+/// The table: one line per width, the smallest of each measure marked with '*'.
+func kernelTable(_ study: KernelStudy) -> String {
+    func cell(_ estimate: Estimate) -> String {
+        String(format: "%.4e +- %.1e", estimate.value, estimate.standardError)
+    }
+    var lines = ["    n         p   D Monte-Carlo            D exact (eq. 1)          eq. 4       eq. 4 / MC"]
+    for row in study.rows {
+        let mark = { (flag: Bool) in flag ? "*" : " " }
+        var line = String(format: "%5d  %8.5f   ", row.width, row.connectivity)
+        line += cell(row.monteCarlo) + mark(row.width == study.argminMonteCarlo) + "   "
+        line += cell(row.exact) + mark(row.width == study.argminExact) + "   "
+        line += String(format: "%.4e", row.equationFour) + mark(row.width == study.argminEquationFour)
+        line += String(format: "   %8.2f", row.equationFour / row.monteCarlo.value)
+        if let enumerated = row.enumerated { line += String(format: "   enumerated %.4e", enumerated) }
+        lines.append(line)
+    }
+    lines.append("* = smallest. Smallest D: Monte-Carlo at n = \(study.argminMonteCarlo ?? 0), exact at n = \(study.argminExact ?? 0), eq. 4 at n = \(study.argminEquationFour ?? 0).")
+    let disagreements = study.disagreements()
+    if study.settings.reference == "analytic" {
+        lines.append(disagreements.isEmpty
+            ? "Monte-Carlo and the exact expression agree within 3 standard errors at every width."
+            : "Monte-Carlo and the exact expression differ by more than 3 standard errors at n = \(disagreements.map(String.init).joined(separator: ", ")).")
+    } else {
+        lines.append("Monte-Carlo is measured against the empirical reference, the exact expression against the analytic kernel; differences include the reference's own finite width.")
+    }
+    return lines.joined(separator: "\n")
+}
+
+/// kernel.json (settings and rows) and kernel.csv, written atomically.
+func writeKernelStudy(_ study: KernelStudy, inputs: String, pairs: Int, to directory: String) throws {
+    struct Record: Codable {
+        var inputs: String
+        var pairs: Int
+        var settings: KernelStudy.Settings
+        var rows: [KernelStudy.Row]
+        var argminMonteCarlo: Int?
+        var argminExact: Int?
+        var argminEquationFour: Int?
+    }
+    let record = Record(
+        inputs: inputs, pairs: pairs, settings: study.settings, rows: study.rows, argminMonteCarlo: study.argminMonteCarlo,
+        argminExact: study.argminExact, argminEquationFour: study.argminEquationFour)
+    try RecordFiles.writeJSON(record, to: "\(directory)/kernel.json")
+    var csv = ["width,connectivity,d_monte_carlo,d_monte_carlo_error,d_exact,d_exact_error,d_enumerated,d_equation_4,argmin"]
+    for row in study.rows {
+        var argmin: [String] = []
+        if row.width == study.argminMonteCarlo { argmin.append("monte-carlo") }
+        if row.width == study.argminExact { argmin.append("exact") }
+        if row.width == study.argminEquationFour { argmin.append("eq4") }
+        csv.append([
+            "\(row.width)", "\(row.connectivity)", "\(row.monteCarlo.value)", "\(row.monteCarlo.standardError)", "\(row.exact.value)",
+            "\(row.exact.standardError)", row.enumerated.map { "\($0)" } ?? "", "\(row.equationFour)", argmin.joined(separator: " "),
+        ].joined(separator: ","))
+    }
+    try RecordFiles.writeAtomically(Data((csv.joined(separator: "\n") + "\n").utf8), to: "\(directory)/kernel.csv")
+}
