@@ -47,11 +47,13 @@ let package = Package(
             name: "Experiments",
             dependencies: ["Training", "RunRecords", "Datasets", "Models", .product(name: "Yams", package: "Yams")],
             swiftSettings: fastCode),
+        // Reads run folders through Experiments' results (never runs anything).
+        .target(name: "Reporting", dependencies: ["Experiments", "RunRecords"], swiftSettings: fastCode),
         .target(
             name: "WideSparseCLI",
             dependencies: [
                 "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords", "Experiments",
-                "KernelAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KernelAnalysis", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastCode),
         .executableTarget(name: "widesparse", dependencies: ["WideSparseCLI"], swiftSettings: fastCode),
@@ -59,7 +61,7 @@ let package = Package(
             name: "WideSparseTests",
             dependencies: [
                 "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
-                "Experiments", "KernelAnalysis", "WideSparseCLI", "CTurboJPEG", "CPNG",
+                "Experiments", "KernelAnalysis", "Reporting", "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
             swiftSettings: fastCode),
     ]

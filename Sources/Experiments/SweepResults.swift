@@ -48,13 +48,15 @@ public struct ResultRow: Sendable {
     }
 
     public var isDense: Bool { weights.kept == weights.dense }
+    /// Weights / weights of the dense model of the same width.
+    public var connectivity: Double { Double(weights.kept) / Double(weights.dense) }
     public var method: String { labels?.method ?? (isDense ? "dense" : "sparse") }
 
     /// Everything but the seed: runs with equal keys are repeats over seeds.
-    var groupKey: String { configKey(removing: ["seed"]) }
+    public var groupKey: String { configKey(removing: ["seed"]) }
 
     /// Everything but seed, width and sparsity: the runs of one family and its dense references.
-    var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern"]) }
+    public var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern"]) }
 
     private func configKey(removing keys: Set<String>) -> String {
         guard let data = try? JSONEncoder().encode(config),
@@ -107,6 +109,12 @@ public struct SweepResults: Sendable {
         infeasible = plan.runs.compactMap { run in
             if case .infeasible(let reason) = run.status { return (run.request, reason) } else { return nil }
         }
+    }
+
+    /// Rows read elsewhere (several folders, say).
+    public init(rows: [ResultRow]) {
+        self.rows = rows
+        infeasible = []
     }
 
     /// Every run directory (a folder holding config.json) under `folder`, at any depth.
@@ -231,7 +239,7 @@ public struct SweepResults: Sendable {
 
 /// Config fields (dotted) that take more than one value over `rows`, other than those the
 /// table shows anyway (width, sparsity, seed, data location).
-func varyingFields(_ rows: [ResultRow]) -> [(key: String, name: String)] {
+public func varyingFields(_ rows: [ResultRow]) -> [(key: String, name: String)] {
     let shown: Set<String> = ["seed", "width", "removedWeights", "maskPattern", "location"]
     var values: [String: Set<String>] = [:]
     for row in rows { for (key, value) in flattened(row.config) { values[key, default: []].insert(value) } }
@@ -240,7 +248,7 @@ func varyingFields(_ rows: [ResultRow]) -> [(key: String, name: String)] {
 }
 
 /// A config as dotted keys and their JSON texts.
-func flattened(_ config: RunConfig) -> [String: String] {
+public func flattened(_ config: RunConfig) -> [String: String] {
     guard let data = try? JSONEncoder().encode(config), let object = try? JSONSerialization.jsonObject(with: data) else { return [:] }
     var result: [String: String] = [:]
     func walk(_ value: Any, _ path: String) {

@@ -3,6 +3,7 @@ import Foundation
 import RunRecords
 import Sparsity
 import TensorCore
+import Reporting
 import Training
 
 /// `widesparse demo`: the paper's Figure 5 question on real digits, in a few minutes.
@@ -99,6 +100,8 @@ public struct Demo: ParsableCommand {
         let csvPath = "\(out)/family.csv"
         try reportingErrors { try RecordFiles.writeAtomically(Data(FamilyRow.csv(rows).utf8), to: csvPath) }
         print("written: \(csvPath)")
+        let page = try reportingErrors { try Report(folders: [out]).write(to: "\(out)/report") }
+        print("report: \(page) (open it in a browser)")
     }
 }
 

@@ -5,7 +5,7 @@ public struct WideSparseCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "widesparse",
         abstract: "Train and compare networks of growing width at a fixed number of weights.",
-        subcommands: [Demo.self, Train.self, Family.self, Sweep.self, Results.self, KernelCommand.self, Figure8Command.self, Advise.self, Bench.self])
+        subcommands: [Demo.self, Train.self, Family.self, Sweep.self, Results.self, KernelCommand.self, Figure8Command.self, Advise.self, ReportCommand.self, Bench.self])
 
     public init() {}
 }
