@@ -273,3 +273,38 @@ extension ImageLayout: CustomTestStringConvertible {
 extension ConvolutionAlgorithm: CustomTestStringConvertible {
     public var testDescription: String { rawValue }
 }
+
+@Suite("Row batch norm at small and odd channel counts (rows taken lcm(C, 16) values at a time)")
+struct RowBatchNormTests {
+    @Test("Statistics, normalisation and both gradients equal the Double twin", arguments: [(8, 37), (12, 29), (18, 41), (16, 7), (5, 3), (36, 100)])
+    func againstTwin(channels: Int, rows: Int) {
+        let x = randomTensor([rows, channels], seed: 21, low: 50, high: 52)
+        let dy = randomTensor([rows, channels], seed: 22)
+        let scale = randomTensor([channels], seed: 23, low: 0.5, high: 1.5)
+        let shift = randomTensor([channels], seed: 24)
+        let (mean, variance) = (Tensor(shape: [channels]), Tensor(shape: [channels]))
+        RowBatchNorm.statistics(x.pointer, rows: rows, channels: channels, mean: mean.pointer, variance: variance.pointer)
+        let y = Tensor(shape: [rows, channels])
+        RowBatchNorm.normalise(
+            x.pointer, rows: rows, channels: channels, scale: scale.pointer, shift: shift.pointer, mean: mean.pointer,
+            variance: variance.pointer, epsilon: 1e-5, output: y.pointer)
+        let (dx, dScale, dShift) = (Tensor(shape: [rows, channels]), Tensor(shape: [channels]), Tensor(shape: [channels]))
+        RowBatchNorm.backward(
+            x.pointer, outputGradient: dy.pointer, rows: rows, channels: channels, scale: scale.pointer, mean: mean.pointer,
+            variance: variance.pointer, epsilon: 1e-5, training: true, inputGradient: dx.pointer, scaleGradient: dScale.pointer,
+            shiftGradient: dShift.pointer)
+        // [rows, C] is [N, C] with one spatial position.
+        let reference = ReferenceBatchNorm.forward(
+            input: x.scalars, batch: rows, channels: channels, spatial: 1, scale: scale.scalars, shift: shift.scalars, epsilon: 1e-5,
+            statistics: nil)
+        let gradients = ReferenceBatchNorm.backward(
+            input: x.scalars, outputGradient: dy.scalars, batch: rows, channels: channels, spatial: 1, scale: scale.scalars,
+            mean: reference.mean, variance: reference.variance, epsilon: 1e-5, training: true)
+        #expect(close(mean.scalars, reference.mean, tolerance: 1e-5))
+        #expect(close(variance.scalars, reference.variance, tolerance: 1e-4))
+        #expect(close(y.scalars, reference.output, tolerance: 2e-4))
+        #expect(close(dx.scalars, gradients.inputGradient, tolerance: 2e-3))
+        #expect(close(dScale.scalars, gradients.scaleGradient, tolerance: 2e-4))
+        #expect(close(dShift.scalars, gradients.shiftGradient, tolerance: 2e-4))
+    }
+}
