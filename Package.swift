@@ -63,6 +63,8 @@ let package = Package(
                 "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
                 "Experiments", "KernelAnalysis", "Reporting", "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
+            // Golden files are read by path (ReportTests), not bundled.
+            exclude: ["Golden"],
             swiftSettings: fastCode),
     ]
 )
