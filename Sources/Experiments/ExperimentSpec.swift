@@ -50,7 +50,7 @@ public struct ExperimentSpec: Equatable, Sendable {
     /// Options the structured fields set; giving them under `options` would contradict those.
     public static let reservedOptions = [
         "width", "weights", "weights-of-width", "rule", "io-only", "last-layer-connectivity", "removed", "seed",
-        "dataset", "data-dir", "out", "restart", "stop-after-epochs", "threads", "resume",
+        "dataset", "data-dir", "out", "restart", "stop-after-epochs", "threads", "resume", "execution",
     ]
 
     public static func == (a: ExperimentSpec, b: ExperimentSpec) -> Bool {

@@ -21,8 +21,14 @@ public struct LocalSweep {
     public let executable: String
     public let jobs: Int
     public let threadsPerJob: Int
+    /// More `sweep worker` arguments (e.g. --execution sparse).
+    public let workerArguments: [String]
 
-    public init(plan: SweepPlan, specPath: String, runsRoot: String, executable: String, jobs: Int, threadsPerJob: Int) {
+    public init(
+        plan: SweepPlan, specPath: String, runsRoot: String, executable: String, jobs: Int, threadsPerJob: Int,
+        workerArguments: [String] = []
+    ) {
+        self.workerArguments = workerArguments
         self.plan = plan
         self.specPath = specPath
         self.runsRoot = runsRoot
@@ -71,7 +77,7 @@ public struct LocalSweep {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "sweep", "worker", specPath, "--index", "\(run.index)", "--runs-dir", runsRoot, "--threads", "\(threadsPerJob)",
-        ]
+        ] + workerArguments
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

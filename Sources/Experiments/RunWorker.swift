@@ -24,10 +24,13 @@ public enum WorkerOutcome: Equatable, Sendable {
 public struct RunWorker {
     public let plan: SweepPlan
     public let cache: DatasetCache
+    /// How masked fully connected layers are computed (recorded per run in execution.json).
+    public let execution: ExecutionChoice
 
-    public init(plan: SweepPlan, cache: DatasetCache = DatasetCache()) {
+    public init(plan: SweepPlan, cache: DatasetCache = DatasetCache(), execution: ExecutionChoice = .dense) {
         self.plan = plan
         self.cache = cache
+        self.execution = execution
     }
 
     /// The run at `index` of the expansion.
@@ -70,7 +73,7 @@ public struct RunWorker {
             RunAttempt(host: host, pid: pid, started: Date().timeIntervalSince1970, fromEpoch: epochsRecorded(in: directory), slurmJob: slurmJob),
             to: "\(directory)/attempts.jsonl")
         do {
-            guard let result = try run.run(cache: cache, stopAfterEpochs: stopAfterEpochs, onEvent: onEvent) else { return .stopped }
+            guard let result = try run.run(cache: cache, stopAfterEpochs: stopAfterEpochs, execution: execution, onEvent: onEvent) else { return .stopped }
             return .finished(result)
         } catch let diverged as RunDiverged {
             return .diverged(diverged.divergence)

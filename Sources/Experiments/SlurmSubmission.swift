@@ -18,6 +18,8 @@ public struct SlurmSubmission {
         public var extraLines: [String] = []
         /// Task ids must stay below this (the cluster's MaxArraySize); larger sweeps get several arrays.
         public var maxArraySize = 1001
+        /// More `sweep worker` arguments (e.g. --execution sparse).
+        public var workerArguments: [String] = []
 
         public init() {}
     }
@@ -85,7 +87,8 @@ public struct SlurmSubmission {
             "set -euo pipefail",
             "runs=(\(indexes.map(String.init).joined(separator: " ")))",
             "exec \(shellQuoted(executable)) sweep worker \(shellQuoted(specPath)) --index \"${runs[$SLURM_ARRAY_TASK_ID]}\" "
-                + "--runs-dir \(shellQuoted(runsRoot)) --threads \(settings.cpusPerTask)",
+                + "--runs-dir \(shellQuoted(runsRoot)) --threads \(settings.cpusPerTask)"
+                + settings.workerArguments.map { " " + shellQuoted($0) }.joined(),
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -46,7 +46,11 @@ public final class MLP1: Layer {
     public let configuration: MLP1Configuration
     public let hidden: Linear
     public let output: Linear
-    private let network: Sequential
+    /// The layers computed on their kept weights only, once `useSparseExecution` chose them.
+    public private(set) var sparseLayers: [SparseLinear?] = [nil, nil]
+    /// The activation and the optional batch norm between the two weight layers.
+    private let middle: [Layer]
+    private var network: Sequential
 
     public init(_ configuration: MLP1Configuration) {
         self.configuration = configuration
@@ -57,10 +61,10 @@ public final class MLP1: Layer {
         output = Linear(
             inFeatures: configuration.width, outFeatures: configuration.classes, bias: configuration.bias,
             outputScale: ntk ? 1 / Float(configuration.width).squareRoot() : 1, name: "fc2")
-        var layers: [Layer] = [hidden, makeActivation(configuration.activation)]
-        if configuration.batchNorm { layers.append(BatchNorm1d(features: configuration.width, name: "bn1")) }
-        layers.append(output)
-        network = Sequential(layers)
+        var middle: [Layer] = [makeActivation(configuration.activation)]
+        if configuration.batchNorm { middle.append(BatchNorm1d(features: configuration.width, name: "bn1")) }
+        self.middle = middle
+        network = Sequential([hidden] + middle + [output])
     }
 
     /// The layers whose weights count toward the budget, in model order.
@@ -75,6 +79,14 @@ public final class MLP1: Layer {
                 layer, parameterisation: configuration.parameterisation,
                 distribution: configuration.initDistribution, random: &random)
         }
+    }
+
+    /// Replaces the chosen weight layers ([fc1, fc2]) by `SparseLinear` copies (same pattern,
+    /// values and bias); call after masks and initial values, and read `weightParameters` before.
+    public func useSparseExecution(_ sparse: [Bool]) {
+        precondition(sparse.count == 2, "one choice per weight layer")
+        sparseLayers = zip(weightLayers, sparse).map { $1 ? SparseLinear(converting: $0) : nil }
+        network = Sequential([sparseLayers[0] ?? hidden] + middle + [sparseLayers[1] ?? output])
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor { network.forward(input, mode: mode) }

@@ -39,6 +39,8 @@ public struct LayerWeights: Codable, Equatable, Sendable {
     public var outputsWithoutInputs: Int
     /// Input units (channels) whose value no kept weight reads.
     public var inputsWithoutOutputs: Int
+    /// "dense" (masked dense maths) or "sparse" (kept weights only), when recorded.
+    public var execution: String?
 
     public init(name: String, shape: [Int], dense: Int, kept: Int, outputsWithoutInputs: Int = 0, inputsWithoutOutputs: Int = 0) {
         self.name = name

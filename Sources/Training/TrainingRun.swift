@@ -59,11 +59,11 @@ public final class TrainingRun {
     @discardableResult
     public func run(
         cache: DatasetCache = DatasetCache(), restart: Bool = false, stopAfterEpochs: Int? = nil,
-        onEvent: (TrainingEvent) -> Void = { _ in }
+        execution: ExecutionChoice = .dense, onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> RunResult? {
         try config.validate()
         if restart {
-            for path in [resultPath, checkpointPath, metricsPath, masksPath, eventsPath, divergedPath] {
+            for path in [resultPath, checkpointPath, metricsPath, masksPath, eventsPath, divergedPath, executionPath] {
                 try? FileManager.default.removeItem(atPath: path)
             }
         }
@@ -91,6 +91,9 @@ public final class TrainingRun {
             try RecordFiles.writeJSON(config, to: configPath)
         }
         try recordMasks(of: model)
+        // Weight counts (and disconnected units) of the masks, before sparse layers replace them.
+        let layers = layerWeights(model)
+        let executionRecord = try applyExecution(execution, to: model)
         let optimizer = SGD(
             parameters: model.parameters, learningRate: Float(config.training.learningRate),
             momentum: Float(config.training.momentum), nesterov: config.training.nesterov,
@@ -141,7 +144,11 @@ public final class TrainingRun {
         }
 
         if metrics.count < epochs { return nil }
-        let result = RunResult(metrics: metrics, layers: layerWeights(model))
+        let result = RunResult(metrics: metrics, layers: layers.map { layer in
+            var layer = layer
+            layer.execution = executionRecord.layers[layer.name]
+            return layer
+        })
         try RecordFiles.writeJSON(result, to: resultPath)
         return result
     }

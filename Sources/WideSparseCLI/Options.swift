@@ -13,6 +13,7 @@ extension Parameterisation: ExpressibleByArgument {}
 extension InitDistribution: ExpressibleByArgument {}
 extension MaskPattern: ExpressibleByArgument {}
 extension ResNetForm: ExpressibleByArgument {}
+extension ExecutionChoice: ExpressibleByArgument {}
 
 extension RemovalRule: ExpressibleByArgument {
     /// Also accepts "proportional": removals proportional to layer size are the uniform rule.
@@ -91,6 +92,9 @@ public struct TrainingOptions: ParsableArguments {
 
     @Option(help: "Threads for the numerical kernels (1 is deterministic and fastest on a busy machine).")
     var threads: Int = 1
+
+    @Option(help: "Masked fully connected layers: dense (masked dense maths, the default: repeats bit for bit on any machine), sparse (kept weights only) or auto (whichever a short calibration measures faster here). The path taken is recorded in execution.json and result.json; convolutions always run dense.")
+    var execution: ExecutionChoice = .dense
 
     public init() {}
 

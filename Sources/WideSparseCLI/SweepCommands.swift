@@ -92,6 +92,9 @@ struct SweepRun: ParsableCommand {
     @Option(help: "Threads per run (1 is deterministic and fastest on a busy machine).")
     var threads: Int = 1
 
+    @Option(help: "Masked fully connected layers: dense, sparse or auto (see `widesparse train mlp --help`).")
+    var execution: ExecutionChoice = .dense
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs: expected at least 1, found \(jobs)") }
         guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, found \(threads)") }
@@ -107,7 +110,7 @@ struct SweepRun: ParsableCommand {
         var ended = before.count(.done) + before.count(.diverged)
         let sweep = LocalSweep(
             plan: plan, specPath: specPath, runsRoot: absolutePath(arguments.runsDir), executable: executablePath(), jobs: jobs,
-            threadsPerJob: threads)
+            threadsPerJob: threads, workerArguments: ["--execution", execution.rawValue])
         let status = try reportingErrors {
             try sweep.run { event in
                 switch event {
@@ -156,10 +159,13 @@ struct SweepWorker: ParsableCommand {
     @Option(help: "Stop (checkpointed) once this many epochs are done in total; a later worker continues.")
     var stopAfterEpochs: Int?
 
+    @Option(help: "Masked fully connected layers: dense, sparse or auto (see `widesparse train mlp --help`).")
+    var execution: ExecutionChoice = .dense
+
     func run() throws {
         ComputeThreads.set(threads)
         let (plan, _) = try arguments.plan()
-        let worker = RunWorker(plan: plan)
+        let worker = RunWorker(plan: plan, execution: execution)
         let display = ProgressDisplay(label: "run #\(index): ")
         if plan.runs.indices.contains(index) {
             print("run #\(index): \(plan.runs[index].request.summary)" + (plan.directory(of: plan.runs[index]).map { " in \($0)" } ?? ""))
@@ -257,6 +263,9 @@ struct SweepSlurm: ParsableCommand {
     @Flag(help: "Write and print the scripts without submitting them.")
     var dryRun = false
 
+    @Option(help: "Masked fully connected layers: dense, sparse or auto (see `widesparse train mlp --help`).")
+    var execution: ExecutionChoice = .dense
+
     func validate() throws {
         guard cpusPerTask >= 1 else { throw ValidationError("--cpus-per-task: expected at least 1, found \(cpusPerTask)") }
         if let throttle, throttle < 1 { throw ValidationError("--throttle: expected at least 1, found \(throttle)") }
@@ -281,6 +290,7 @@ struct SweepSlurm: ParsableCommand {
         settings.throttle = throttle
         settings.extraLines = sbatchLine
         settings.maxArraySize = maxArraySize ?? (dryRun ? nil : Slurm.maxArraySize()) ?? 1001
+        settings.workerArguments = ["--execution", execution.rawValue]
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         let stamp = formatter.string(from: Date()) + "-\(ProcessInfo.processInfo.processIdentifier)"

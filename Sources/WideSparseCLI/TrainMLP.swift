@@ -42,7 +42,7 @@ public struct TrainMLP: ParsableCommand {
         let config = try resolvedConfig()
         try trainAndSummarise(
             config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
-            stopAfterEpochs: stopAfterEpochs)
+            stopAfterEpochs: stopAfterEpochs, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, data and training defaults filled in.
@@ -54,7 +54,9 @@ public struct TrainMLP: ParsableCommand {
 }
 
 /// Validates, trains (or resumes) one run with a progress display, and prints its summary.
-func trainAndSummarise(_ config: RunConfig, directory: String, restart: Bool, resume: Bool, stopAfterEpochs: Int?) throws {
+func trainAndSummarise(
+    _ config: RunConfig, directory: String, restart: Bool, resume: Bool, stopAfterEpochs: Int?, execution: ExecutionChoice
+) throws {
     try reportingErrors { try config.validate() }
     if let stopAfterEpochs, stopAfterEpochs < 1 {
         throw ValidationError("--stop-after-epochs: expected at least 1, found \(stopAfterEpochs)")
@@ -66,7 +68,7 @@ func trainAndSummarise(_ config: RunConfig, directory: String, restart: Bool, re
     print("run directory: \(directory)")
     let display = ProgressDisplay()
     let run = TrainingRun(config: config, directory: directory)
-    let result = try reportingErrors { try run.run(restart: restart, stopAfterEpochs: stopAfterEpochs, onEvent: display.handle) }
+    let result = try reportingErrors { try run.run(restart: restart, stopAfterEpochs: stopAfterEpochs, execution: execution, onEvent: display.handle) }
     display.finish()
     guard let result else {
         print("stopped after \(stopAfterEpochs ?? 0) of \(config.training.epochs) epochs (checkpointed); run the same command again to continue")
@@ -185,7 +187,8 @@ func printSummary(config: RunConfig, result: RunResult, directory: String) {
         + "lr \(config.training.learningRate) (\(config.training.schedule)), seed \(config.seed)")
     for layer in result.layers {
         print("  \(layer.name.padding(toLength: max(12, layer.name.count + 1), withPad: " ", startingAt: 0)) \(layer.shape.map(String.init).joined(separator: "x"))"
-            + "  weights \(layer.kept) of \(layer.dense)  connectivity \(format(layer.connectivity, digits: 4))")
+            + "  weights \(layer.kept) of \(layer.dense)  connectivity \(format(layer.connectivity, digits: 4))"
+            + (layer.execution.map { "  (\($0))" } ?? ""))
     }
     print("  total weights \(result.totalWeights), connectivity \(format(result.connectivity, digits: 4))")
     let layers = result.layers

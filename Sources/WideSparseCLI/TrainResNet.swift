@@ -93,7 +93,7 @@ public struct TrainResNet: ParsableCommand {
         let config = try reportingErrors { try resolvedConfig() }
         try trainAndSummarise(
             config, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
-            stopAfterEpochs: stopAfterEpochs)
+            stopAfterEpochs: stopAfterEpochs, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, per-dataset defaults filled in.

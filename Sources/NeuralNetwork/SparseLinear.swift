@@ -1,0 +1,82 @@
+import TensorCore
+
+/// A fully connected layer with a fixed sparsity pattern, computed on the kept weights only:
+/// y = scale * x W^T + b with W [outFeatures, inFeatures] in compressed sparse rows. It keeps
+/// only the kept weights (and so the optimizer keeps only their momentum): `weight` is a
+/// [kept] parameter, named as the dense layer's weight, in the pattern's order.
+///
+/// Shapes: input [N, inFeatures], output [N, outFeatures]. Inside, activations and gradients
+/// are transposed to [features, N] so each kept weight works on N contiguous values.
+public final class SparseLinear: Layer {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let pattern: CSRPattern
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let outputScale: Float
+
+    private var batch = 0
+    private let inputTransposed = Tensor(shape: [0])
+    private let outputTransposed = Tensor(shape: [0])
+    private let output = Tensor(shape: [0])
+    private let gradientTransposed = Tensor(shape: [0])
+    private let inputGradientTransposed = Tensor(shape: [0])
+    private let inputGradient = Tensor(shape: [0])
+
+    /// The same layer as `dense` (its mask, values and bias; no mask: every entry kept).
+    public init(converting dense: Linear) {
+        inFeatures = dense.inFeatures
+        outFeatures = dense.outFeatures
+        outputScale = dense.outputScale
+        let mask = dense.weight.mask ?? Tensor(shape: dense.weight.value.shape, repeating: 1)
+        pattern = CSRPattern(mask: mask)
+        weight = Parameter(name: dense.weight.name, role: .weight, shape: [pattern.count])
+        for (k, value) in pattern.gather(dense.weight.value).enumerated() { weight.value[k] = value }
+        bias = dense.bias
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    /// The weights as the dense [out, in] matrix (0 at removed entries), for checks and records.
+    public var denseWeight: Tensor { pattern.scatter(weight.value.pointer) }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        batch = input.shape[0]
+        precondition(input.count == batch * inFeatures, "SparseLinear expects [N, \(inFeatures)], got \(input.shape)")
+        inputTransposed.reshape(to: [inFeatures, batch])
+        SparseProducts.transpose(input.pointer, into: inputTransposed.pointer, rows: batch, columns: inFeatures)
+        outputTransposed.reshape(to: [outFeatures, batch])
+        SparseProducts.forward(
+            pattern, values: weight.value.pointer, xT: inputTransposed.pointer, yT: outputTransposed.pointer, batch: batch, scale: outputScale)
+        output.reshape(to: [batch, outFeatures])
+        SparseProducts.transpose(outputTransposed.pointer, into: output.pointer, rows: outFeatures, columns: batch)
+        if let bias {
+            let (y, b) = (output.pointer, bias.value.pointer)
+            for row in 0..<batch { for j in 0..<outFeatures { y[row * outFeatures + j] += b[j] } }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        precondition(outputGradient.shape == [batch, outFeatures], "gradient shape \(outputGradient.shape)")
+        gradientTransposed.reshape(to: [outFeatures, batch])
+        SparseProducts.transpose(outputGradient.pointer, into: gradientTransposed.pointer, rows: batch, columns: outFeatures)
+        SparseProducts.weightGradient(
+            pattern, dyT: gradientTransposed.pointer, xT: inputTransposed.pointer, gradient: weight.gradient.pointer, batch: batch,
+            scale: outputScale, accumulate: !weight.gradientIsStale)
+        weight.gradientIsStale = false
+        if let bias {
+            let db = bias.currentGradient().pointer
+            let dy = outputGradient.pointer
+            for row in 0..<batch { for j in 0..<outFeatures { db[j] += dy[row * outFeatures + j] } }
+        }
+        guard needsInputGradient else { return nil }
+        inputGradientTransposed.reshape(to: [inFeatures, batch])
+        SparseProducts.inputGradient(
+            pattern, values: weight.value.pointer, dyT: gradientTransposed.pointer, dxT: inputGradientTransposed.pointer, batch: batch,
+            scale: outputScale)
+        inputGradient.reshape(to: [batch, inFeatures])
+        SparseProducts.transpose(inputGradientTransposed.pointer, into: inputGradient.pointer, rows: inFeatures, columns: batch)
+        return inputGradient
+    }
+}

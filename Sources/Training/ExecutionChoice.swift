@@ -1,0 +1,95 @@
+import Foundation
+import Models
+import NeuralNetwork
+import RunRecords
+import TensorCore
+
+/// How a masked fully connected layer is computed: as dense maths with the mask multiplied in,
+/// or on its kept weights only (`SparseLinear`); `auto` measures both on this machine.
+public enum ExecutionChoice: String, Codable, CaseIterable, Sendable {
+    case auto, dense, sparse
+}
+
+/// execution.json: the path each weight layer of a run took. Written when the run starts and
+/// reused when it resumes (a sparse layer's checkpoint holds only its kept weights).
+public struct ExecutionRecord: Codable, Equatable, Sendable {
+    /// Weight name -> "dense" or "sparse".
+    public var layers: [String: String]
+    /// What decided: "auto (measured)", "dense" or "sparse" (the option given).
+    public var chosenBy: String
+}
+
+/// Measured choices, per layer shape, kept weights, batch and thread count, for this process.
+private nonisolated(unsafe) var measuredChoices: [String: Bool] = [:]
+private let measuredChoicesLock = NSLock()
+
+/// Whether `layer` (masked, in a batch of `batch`) trains faster on its kept weights: a short
+/// calibration times a forward and backward pass of both forms on random inputs (the median of
+/// 5 after 2 warm-ups each) and caches the answer for the process.
+public func sparseIsFaster(_ layer: Linear, batch: Int) -> Bool {
+    guard layer.weight.mask != nil else { return false }
+    let key = "\(layer.outFeatures)x\(layer.inFeatures) kept \(layer.weight.keptCount) batch \(batch) threads \(ComputeThreads.current)"
+    measuredChoicesLock.lock()
+    let known = measuredChoices[key]
+    measuredChoicesLock.unlock()
+    if let known { return known }
+    var random = RandomStream(seed: 17)
+    let input = Tensor(shape: [batch, layer.inFeatures])
+    let gradient = Tensor(shape: [batch, layer.outFeatures])
+    for i in 0..<input.count { input[i] = random.nextUniform(-1, 1) }
+    for i in 0..<gradient.count { gradient[i] = random.nextUniform(-1, 1) }
+    func median(_ candidate: Layer) -> Double {
+        var times: [Double] = []
+        for round in 0..<7 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = candidate.forward(input, mode: .training)
+            _ = candidate.backward(gradient, needsInputGradient: true)
+            for parameter in candidate.parameters { parameter.zeroGradient() }
+            if round >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start)) }
+        }
+        return times.sorted()[times.count / 2]
+    }
+    // Copies, so that the calibration leaves the model's gradients alone.
+    let denseCopy = Linear(inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, bias: layer.bias != nil,
+                           outputScale: layer.outputScale, name: layer.weight.name)
+    denseCopy.weight.value.copy(from: layer.weight.value)
+    denseCopy.weight.setMask(layer.weight.mask!)
+    let sparse = median(SparseLinear(converting: denseCopy)) < median(denseCopy)
+    measuredChoicesLock.lock()
+    measuredChoices[key] = sparse
+    measuredChoicesLock.unlock()
+    return sparse
+}
+
+extension TrainingRun {
+    var executionPath: String { "\(directory)/execution.json" }
+
+    /// Picks (or, resuming, reads back) each weight layer's path and switches the model to it.
+    func applyExecution(_ choice: ExecutionChoice, to model: WeightedModel) throws -> ExecutionRecord {
+        guard let mlp = model as? MLP1 else {
+            // Convolutions have no sparse path yet: everything runs dense (masked).
+            let record = ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: model.weightParameters.map { ($0.parameter.name, "dense") }),
+                                         chosenBy: "dense (no sparse convolutions yet)")
+            if !FileManager.default.fileExists(atPath: executionPath) { try RecordFiles.writeJSON(record, to: executionPath) }
+            return record
+        }
+        let record: ExecutionRecord
+        if let saved = try? RecordFiles.readJSON(ExecutionRecord.self, from: executionPath) {
+            record = saved
+        } else {
+            let sparse = mlp.weightLayers.map { layer -> Bool in
+                switch choice {
+                case .dense: return false
+                case .sparse: return layer.weight.mask != nil
+                case .auto: return sparseIsFaster(layer, batch: config.training.batchSize)
+                }
+            }
+            record = ExecutionRecord(
+                layers: Dictionary(uniqueKeysWithValues: zip(mlp.weightLayers, sparse).map { ($0.weight.name, $1 ? "sparse" : "dense") }),
+                chosenBy: choice == .auto ? "auto (measured)" : choice.rawValue)
+            try RecordFiles.writeJSON(record, to: executionPath)
+        }
+        mlp.useSparseExecution(mlp.weightLayers.map { record.layers[$0.weight.name] == "sparse" })
+        return record
+    }
+}
