@@ -15,6 +15,7 @@ PEERS=${PEERS:-../shared/peers}
 WIDTHS=${WIDTHS:-"5 40 160 640"}
 THREADS=${THREADS:-"1 2"}
 SECONDS_PER_CONFIG=${SECONDS_PER_CONFIG:-6}
+EXECUTION=${EXECUTION:-dense}   # widesparse's masked layers: dense (as PyTorch) or sparse (kept weights only)
 OUT=${OUT:-benchmarks/results/$(date +%Y%m%d-%H%M%S)}
 TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 preload=""
@@ -28,7 +29,7 @@ for threads in $THREADS; do
     env $preload "$TORCH_PYTHON" "$PEERS/torch_bench.py" mlp --threads "$threads" --mlp-widths "$width" \
       --mlp-min-time "$SECONDS_PER_CONFIG" --mlp-epochs 1 --max-time 60 --out "$OUT/torch" 2>>"$OUT/torch.log"
     echo "[$(date +%H:%M:%S)] threads $threads width $width: widesparse" >&2
-    .build/release/widesparse bench mlp --threads "$threads" --widths "$width" --seconds "$SECONDS_PER_CONFIG" \
+    .build/release/widesparse bench mlp --threads "$threads" --widths "$width" --seconds "$SECONDS_PER_CONFIG" --execution "$EXECUTION" \
       --json "$OUT/widesparse_t${threads}_w${width}.json" >>"$OUT/widesparse.log"
   done
 done

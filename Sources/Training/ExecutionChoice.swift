@@ -5,7 +5,8 @@ import RunRecords
 import TensorCore
 
 /// How a masked fully connected layer is computed: as dense maths with the mask multiplied in,
-/// or on its kept weights only (`SparseLinear`); `auto` measures both on this machine.
+/// or on its kept weights only (`SparseLinear`); `auto` measures both on this machine (for
+/// unmasked layers too). With `sparse`, masked layers go sparse and unmasked ones by measurement.
 public enum ExecutionChoice: String, Codable, CaseIterable, Sendable {
     case auto, dense, sparse
 }
@@ -23,11 +24,10 @@ public struct ExecutionRecord: Codable, Equatable, Sendable {
 private nonisolated(unsafe) var measuredChoices: [String: Bool] = [:]
 private let measuredChoicesLock = NSLock()
 
-/// Whether `layer` (masked, in a batch of `batch`) trains faster on its kept weights: a short
+/// Whether `layer` (in a batch of `batch`) trains faster on its kept weights: a short
 /// calibration times a forward and backward pass of both forms on random inputs (the median of
 /// 5 after 2 warm-ups each) and caches the answer for the process.
 public func sparseIsFaster(_ layer: Linear, batch: Int) -> Bool {
-    guard layer.weight.mask != nil else { return false }
     let key = "\(layer.outFeatures)x\(layer.inFeatures) kept \(layer.weight.keptCount) batch \(batch) threads \(ComputeThreads.current)"
     measuredChoicesLock.lock()
     let known = measuredChoices[key]
@@ -53,7 +53,7 @@ public func sparseIsFaster(_ layer: Linear, batch: Int) -> Bool {
     let denseCopy = Linear(inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, bias: layer.bias != nil,
                            outputScale: layer.outputScale, name: layer.weight.name)
     denseCopy.weight.value.copy(from: layer.weight.value)
-    denseCopy.weight.setMask(layer.weight.mask!)
+    if let mask = layer.weight.mask { denseCopy.weight.setMask(mask) }
     let sparse = median(SparseLinear(converting: denseCopy)) < median(denseCopy)
     measuredChoicesLock.lock()
     measuredChoices[key] = sparse
@@ -80,7 +80,9 @@ extension TrainingRun {
             let sparse = mlp.weightLayers.map { layer -> Bool in
                 switch choice {
                 case .dense: return false
-                case .sparse: return layer.weight.mask != nil
+                // Masked layers as asked; dense ones too where the CSR kernels measure faster
+                // (oneDNN is slow on narrow shapes such as 640 -> 10).
+                case .sparse: return layer.weight.mask != nil || sparseIsFaster(layer, batch: config.training.batchSize)
                 case .auto: return sparseIsFaster(layer, batch: config.training.batchSize)
                 }
             }

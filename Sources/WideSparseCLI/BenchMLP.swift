@@ -42,13 +42,16 @@ public struct BenchMLP: ParsableCommand {
     @Option(help: "Write the rows as JSON to this file.")
     var json: String?
 
+    @Option(help: "Masked first layers: dense (mask multiplied into dense maths, as PyTorch) or sparse (kept weights only).")
+    var execution: ExecutionChoice = .dense
+
     public init() {}
 
     public mutating func run() throws {
         ComputeThreads.set(threads)
         let widthList = try parseWidths(widths)
         var rows: [[String: Any]] = []
-        print("threads \(threads), batch \(batchSize)")
+        print("threads \(threads), batch \(batchSize), masked layers \(execution.rawValue)")
         print("width  masked  density  samples/s  (median over clean 0.5 s windows, at least \(Int(seconds)) s)")
         for width in widthList {
             for masked in [false, true] {
@@ -57,7 +60,7 @@ public struct BenchMLP: ParsableCommand {
                 let samplesPerSecond = Double(batchSize) / median
                 print(String(format: "%5d  %@  %7.4f  %9.0f%@", width, masked ? "   yes" : "    no", density, samplesPerSecond,
                              contended ? "  (machine busy: all windows used)" : ""))
-                rows.append(["width": width, "masked": masked, "density": density, "threads": threads, "batch": batchSize,
+                rows.append(["width": width, "masked": masked, "density": density, "threads": threads, "batch": batchSize, "execution": execution.rawValue,
                              "step_median_s": median, "samples_per_s": samplesPerSecond, "contended": contended])
             }
         }
@@ -75,6 +78,12 @@ public struct BenchMLP: ParsableCommand {
         let removed = firstLayerWeights - max(1, Int((density * Double(firstLayerWeights)).rounded()))
         applyMasks(to: model.weightLayers, removals: [removed, 0], masterSeed: 1)
         model.initialise(masterSeed: 0)
+        if execution != .dense {
+            // As training chooses: masked layers sparse with --execution sparse, the rest as measured.
+            model.useSparseExecution(model.weightLayers.map { layer in
+                (execution == .sparse && layer.weight.mask != nil) || sparseIsFaster(layer, batch: batchSize)
+            })
+        }
         let optimizer = SGD(parameters: model.parameters, learningRate: 0.1)
         let loss = SoftmaxCrossEntropy()
         var random = RandomStream(seed: 2)
