@@ -86,6 +86,12 @@ public final class MLP1: Layer {
     public func useSparseExecution(_ sparse: [Bool]) {
         precondition(sparse.count == 2, "one choice per weight layer")
         sparseLayers = zip(weightLayers, sparse).map { $1 ? SparseLinear(converting: $0) : nil }
+        // Two sparse layers around an elementwise activation pass [width, N] activations as they
+        // are (batch norm needs [N, width], so not with it).
+        if let first = sparseLayers[0], let second = sparseLayers[1], !configuration.batchNorm {
+            first.transposedOutput = true
+            second.transposedInput = true
+        }
         network = Sequential([sparseLayers[0] ?? hidden] + middle + [sparseLayers[1] ?? output])
     }
 

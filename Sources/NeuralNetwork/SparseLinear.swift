@@ -5,8 +5,9 @@ import TensorCore
 /// only the kept weights (and so the optimizer keeps only their momentum): `weight` is a
 /// [kept] parameter, named as the dense layer's weight, in the pattern's order.
 ///
-/// Shapes: input [N, inFeatures], output [N, outFeatures]. Inside, activations and gradients
-/// are transposed to [features, N] so each kept weight works on N contiguous values.
+/// Shapes: input [N, inFeatures], output [N, outFeatures] (or [features, N] on either side with
+/// `transposedInput` / `transposedOutput`). Inside, activations and gradients are [features, N]
+/// so each kept weight works on N contiguous values.
 public final class SparseLinear: Layer {
     public let inFeatures: Int
     public let outFeatures: Int
@@ -15,7 +16,15 @@ public final class SparseLinear: Layer {
     public let bias: Parameter?
     public let outputScale: Float
 
+    /// Take the input as [inFeatures, N] (from a SparseLinear before, with `transposedOutput`).
+    public var transposedInput = false
+    /// Give the output as [outFeatures, N] (to a SparseLinear after, through elementwise layers):
+    /// two sparse layers in a row then pass their activations without transposing them.
+    public var transposedOutput = false
+
     private var batch = 0
+    /// The input as [inFeatures, N]: the layer's own transposed copy, or the input itself.
+    private var inputColumns: Tensor?
     private let inputTransposed = Tensor(shape: [0])
     private let outputTransposed = Tensor(shape: [0])
     private let output = Tensor(shape: [0])
@@ -41,40 +50,61 @@ public final class SparseLinear: Layer {
     public var denseWeight: Tensor { pattern.scatter(weight.value.pointer) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        batch = input.shape[0]
-        precondition(input.count == batch * inFeatures, "SparseLinear expects [N, \(inFeatures)], got \(input.shape)")
-        inputTransposed.reshape(to: [inFeatures, batch])
-        SparseProducts.transpose(input.pointer, into: inputTransposed.pointer, rows: batch, columns: inFeatures)
+        if transposedInput {
+            precondition(input.shape.count == 2 && input.shape[0] == inFeatures, "SparseLinear expects [\(inFeatures), N], got \(input.shape)")
+            batch = input.shape[1]
+            inputColumns = input
+        } else {
+            batch = input.shape[0]
+            precondition(input.count == batch * inFeatures, "SparseLinear expects [N, \(inFeatures)], got \(input.shape)")
+            inputTransposed.reshape(to: [inFeatures, batch])
+            SparseProducts.transpose(input.pointer, into: inputTransposed.pointer, rows: batch, columns: inFeatures)
+            inputColumns = inputTransposed
+        }
         outputTransposed.reshape(to: [outFeatures, batch])
         SparseProducts.forward(
-            pattern, values: weight.value.pointer, xT: inputTransposed.pointer, yT: outputTransposed.pointer, batch: batch, scale: outputScale)
+            pattern, values: weight.value.pointer, xT: inputColumns!.pointer, yT: outputTransposed.pointer, batch: batch, scale: outputScale)
+        if let bias {
+            let (y, b) = (outputTransposed.pointer, bias.value.pointer)
+            for j in 0..<outFeatures { for n in 0..<batch { y[j * batch + n] += b[j] } }
+        }
+        if transposedOutput { return outputTransposed }
         output.reshape(to: [batch, outFeatures])
         SparseProducts.transpose(outputTransposed.pointer, into: output.pointer, rows: outFeatures, columns: batch)
-        if let bias {
-            let (y, b) = (output.pointer, bias.value.pointer)
-            for row in 0..<batch { for j in 0..<outFeatures { y[row * outFeatures + j] += b[j] } }
-        }
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        precondition(outputGradient.shape == [batch, outFeatures], "gradient shape \(outputGradient.shape)")
-        gradientTransposed.reshape(to: [outFeatures, batch])
-        SparseProducts.transpose(outputGradient.pointer, into: gradientTransposed.pointer, rows: batch, columns: outFeatures)
+        guard let inputColumns else { preconditionFailure("SparseLinear.backward before forward") }
+        let dyT: Tensor
+        if transposedOutput {
+            precondition(outputGradient.shape == [outFeatures, batch], "gradient shape \(outputGradient.shape)")
+            dyT = outputGradient
+        } else {
+            precondition(outputGradient.shape == [batch, outFeatures], "gradient shape \(outputGradient.shape)")
+            gradientTransposed.reshape(to: [outFeatures, batch])
+            SparseProducts.transpose(outputGradient.pointer, into: gradientTransposed.pointer, rows: batch, columns: outFeatures)
+            dyT = gradientTransposed
+        }
         SparseProducts.weightGradient(
-            pattern, dyT: gradientTransposed.pointer, xT: inputTransposed.pointer, gradient: weight.gradient.pointer, batch: batch,
+            pattern, dyT: dyT.pointer, xT: inputColumns.pointer, gradient: weight.gradient.pointer, batch: batch,
             scale: outputScale, accumulate: !weight.gradientIsStale)
         weight.gradientIsStale = false
         if let bias {
             let db = bias.currentGradient().pointer
-            let dy = outputGradient.pointer
-            for row in 0..<batch { for j in 0..<outFeatures { db[j] += dy[row * outFeatures + j] } }
+            let dy = dyT.pointer
+            for j in 0..<outFeatures {
+                var sum: Float = 0
+                for n in 0..<batch { sum += dy[j * batch + n] }
+                db[j] += sum
+            }
         }
         guard needsInputGradient else { return nil }
         inputGradientTransposed.reshape(to: [inFeatures, batch])
         SparseProducts.inputGradient(
-            pattern, values: weight.value.pointer, dyT: gradientTransposed.pointer, dxT: inputGradientTransposed.pointer, batch: batch,
+            pattern, values: weight.value.pointer, dyT: dyT.pointer, dxT: inputGradientTransposed.pointer, batch: batch,
             scale: outputScale)
+        if transposedInput { return inputGradientTransposed }
         inputGradient.reshape(to: [batch, inFeatures])
         SparseProducts.transpose(inputGradientTransposed.pointer, into: inputGradient.pointer, rows: inFeatures, columns: batch)
         return inputGradient

@@ -42,8 +42,11 @@ public struct BenchMLP: ParsableCommand {
     @Option(help: "Write the rows as JSON to this file.")
     var json: String?
 
-    @Option(help: "Masked first layers: dense (mask multiplied into dense maths, as PyTorch) or sparse (kept weights only).")
+    @Option(help: "Masked layers: dense (mask multiplied into dense maths, as PyTorch), sparse (kept weights only) or auto.")
     var execution: ExecutionChoice = .dense
+
+    @Option(help: "Instead of the first-layer masks above: mask both layers to this weight budget with the uniform rule (one connectivity in both layers), a constant-weight family (e.g. 3970, the dense width 5).")
+    var familyWeights: Int?
 
     public init() {}
 
@@ -55,12 +58,14 @@ public struct BenchMLP: ParsableCommand {
         print("width  masked  density  samples/s  (median over clean 0.5 s windows, at least \(Int(seconds)) s)")
         for width in widthList {
             for masked in [false, true] {
-                let density = masked ? min(1, Double(baseWidth) / Double(width)) : 1
-                let (median, contended) = measureSteps(width: width, density: density)
+                if familyWeights != nil && masked && width * 794 < familyWeights! { continue }
+                let density = masked ? (familyWeights.map { Double($0) / Double(794 * width) } ?? min(1, Double(baseWidth) / Double(width))) : 1
+                let (median, contended) = try reportingErrors { try measureSteps(width: width, density: density, masked: masked) }
                 let samplesPerSecond = Double(batchSize) / median
                 print(String(format: "%5d  %@  %7.4f  %9.0f%@", width, masked ? "   yes" : "    no", density, samplesPerSecond,
                              contended ? "  (machine busy: all windows used)" : ""))
                 rows.append(["width": width, "masked": masked, "density": density, "threads": threads, "batch": batchSize, "execution": execution.rawValue,
+                             "family_weights": familyWeights ?? 0,
                              "step_median_s": median, "samples_per_s": samplesPerSecond, "contended": contended])
             }
         }
@@ -72,11 +77,17 @@ public struct BenchMLP: ParsableCommand {
 
     /// The median over windows of the mean step time in seconds, and whether too few windows
     /// were clean (the machine was busy).
-    private func measureSteps(width: Int, density: Double) -> (seconds: Double, contended: Bool) {
+    private func measureSteps(width: Int, density: Double, masked: Bool) throws -> (seconds: Double, contended: Bool) {
         let model = MLP1(MLP1Configuration(inputSize: 784, width: width, classes: 10))
-        let firstLayerWeights = 784 * width
-        let removed = firstLayerWeights - max(1, Int((density * Double(firstLayerWeights)).rounded()))
-        applyMasks(to: model.weightLayers, removals: [removed, 0], masterSeed: 1)
+        if let familyWeights, masked {
+            let shapes = MLP1Configuration(width: width).weightShapes
+            let removals = try RemovalRule.uniform.removals(total: shapes.map(\.count).reduce(0, +) - familyWeights, layers: shapes)
+            applyMasks(to: model.weightLayers, removals: removals, masterSeed: 1)
+        } else {
+            let firstLayerWeights = 784 * width
+            let removed = firstLayerWeights - max(1, Int((density * Double(firstLayerWeights)).rounded()))
+            applyMasks(to: model.weightLayers, removals: [removed, 0], masterSeed: 1)
+        }
         model.initialise(masterSeed: 0)
         if execution != .dense {
             // As training chooses: masked layers sparse with --execution sparse, the rest as measured.

@@ -96,3 +96,32 @@ struct SparseExecutionTests {
 private func near(_ fast: [Float], _ slow: [Float], tolerance: Float) -> Bool {
     fast.count == slow.count && zip(fast, slow).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
 }
+
+@Suite("MLP-1 with both layers sparse (activations passed as [width, N])")
+struct SparseMLPTests {
+    @Test("Logits and every gradient equal the dense-masked model's")
+    func sameAsDense() {
+        func model() -> MLP1 {
+            let model = MLP1(MLP1Configuration(inputSize: 30, width: 40, classes: 7))
+            applyMasks(to: model.weightLayers, removals: [1100, 200], masterSeed: 3)
+            model.initialise(masterSeed: 4)
+            return model
+        }
+        let (dense, sparse) = (model(), model())
+        sparse.useSparseExecution([true, true])
+        #expect(sparse.sparseLayers[0]!.transposedOutput && sparse.sparseLayers[1]!.transposedInput)
+        let x = randomTensor([9, 30], seed: 5)
+        let upstream = randomTensor([9, 7], seed: 6)
+        let yDense = dense.forward(x, mode: .training).clone()
+        let ySparse = sparse.forward(x, mode: .training).clone()
+        #expect(near(ySparse.scalars, yDense.scalars, tolerance: 1e-5))
+        for parameter in dense.parameters + sparse.parameters { parameter.zeroGradient() }
+        _ = dense.backward(upstream, needsInputGradient: false)
+        _ = sparse.backward(upstream, needsInputGradient: false)
+        for (index, layer) in sparse.sparseLayers.enumerated() {
+            let denseGradient = dense.weightLayers[index].weight.gradient.scalars
+            #expect(near(layer!.pattern.scatter(layer!.weight.gradient.pointer).scalars, denseGradient, tolerance: 1e-5))
+            #expect(near(layer!.bias!.gradient.scalars, dense.weightLayers[index].bias!.gradient.scalars, tolerance: 1e-5))
+        }
+    }
+}
