@@ -82,7 +82,8 @@ public final class MLP1: Layer {
     }
 
     /// Replaces the chosen weight layers ([fc1, fc2]) by `SparseLinear` copies (same pattern,
-    /// values and bias); call after masks and initial values, and read `weightParameters` before.
+    /// values and bias) and frees the dense weights; call after masks and initial values, and
+    /// read `weightParameters` (and the masks) before: the replaced layers are empty afterwards.
     public func useSparseExecution(_ sparse: [Bool]) {
         precondition(sparse.count == 2, "one choice per weight layer")
         sparseLayers = zip(weightLayers, sparse).map { $1 ? SparseLinear(converting: $0) : nil }
@@ -93,6 +94,8 @@ public final class MLP1: Layer {
             second.transposedInput = true
         }
         network = Sequential([sparseLayers[0] ?? hidden] + middle + [sparseLayers[1] ?? output])
+        // A sparse layer keeps only its kept weights: the dense copies go.
+        for (layer, sparse) in zip(weightLayers, sparseLayers) where sparse != nil { layer.weight.releaseStorage() }
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor { network.forward(input, mode: mode) }

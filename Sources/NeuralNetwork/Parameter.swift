@@ -63,6 +63,14 @@ public final class Parameter {
         multiply(gradient, by: mask)
     }
 
+    /// Frees value, gradient and mask (a `SparseLinear` holds the kept entries now); the
+    /// parameter must not be trained or read afterwards.
+    public func releaseStorage() {
+        value.releaseStorage()
+        gradient.releaseStorage()
+        mask = nil
+    }
+
     /// Marks the gradient as holding nothing for the coming step.
     public func zeroGradient() { gradientIsStale = true }
 

@@ -48,6 +48,16 @@ public final class Tensor {
         count = newCount
     }
 
+    /// Frees the memory and leaves an empty tensor of shape [0] (for storage another object has
+    /// taken over, e.g. a dense weight replaced by its kept entries).
+    public func releaseStorage() {
+        storage.deallocate()
+        storage = .allocate(capacity: 1)
+        storage.initialize(repeating: 0)
+        shape = [0]
+        count = 0
+    }
+
     /// The elements as an array (a copy).
     public var scalars: [Float] { Array(UnsafeBufferPointer(rebasing: storage[0..<count])) }
 
