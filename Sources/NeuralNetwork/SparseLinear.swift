@@ -63,11 +63,8 @@ public final class SparseLinear: Layer {
         }
         outputTransposed.reshape(to: [outFeatures, batch])
         SparseProducts.forward(
-            pattern, values: weight.value.pointer, xT: inputColumns!.pointer, yT: outputTransposed.pointer, batch: batch, scale: outputScale)
-        if let bias {
-            let (y, b) = (outputTransposed.pointer, bias.value.pointer)
-            for j in 0..<outFeatures { for n in 0..<batch { y[j * batch + n] += b[j] } }
-        }
+            pattern, values: weight.value.pointer, xT: inputColumns!.pointer, yT: outputTransposed.pointer, batch: batch, scale: outputScale,
+            bias: bias.map { UnsafePointer($0.value.pointer) })
         if transposedOutput { return outputTransposed }
         output.reshape(to: [batch, outFeatures])
         SparseProducts.transpose(outputTransposed.pointer, into: output.pointer, rows: outFeatures, columns: batch)
@@ -91,13 +88,7 @@ public final class SparseLinear: Layer {
             scale: outputScale, accumulate: !weight.gradientIsStale)
         weight.gradientIsStale = false
         if let bias {
-            let db = bias.currentGradient().pointer
-            let dy = dyT.pointer
-            for j in 0..<outFeatures {
-                var sum: Float = 0
-                for n in 0..<batch { sum += dy[j * batch + n] }
-                db[j] += sum
-            }
+            SparseProducts.addRowSums(dyT.pointer, rows: outFeatures, batch: batch, into: bias.currentGradient().pointer)
         }
         guard needsInputGradient else { return nil }
         inputGradientTransposed.reshape(to: [inFeatures, batch])

@@ -45,16 +45,17 @@ public struct CSRPattern: Equatable, Sendable {
 /// innermost ([features, batch]), so every kept weight touches one contiguous run of `batch`
 /// values: the inner loops are vector multiply-adds whatever the sparsity.
 public enum SparseProducts {
-    /// yT [rows, batch] = scale * W xT, with xT [columns, batch].
+    /// yT [rows, batch] = scale * W xT (+ bias [rows] on every column), with xT [columns, batch].
     public static func forward(
         _ pattern: CSRPattern, values: UnsafePointer<Float>, xT: UnsafePointer<Float>, yT: UnsafeMutablePointer<Float>, batch: Int,
-        scale: Float
+        scale: Float, bias: UnsafePointer<Float>? = nil
     ) {
         pattern.rowStart.withUnsafeBufferPointer { starts in
             pattern.columnIndex.withUnsafeBufferPointer { columns in
                 for row in 0..<pattern.rows {
                     let out = yT + row * batch
-                    for n in 0..<batch { out[n] = 0 }
+                    let start = bias?[row] ?? 0
+                    for n in 0..<batch { out[n] = start }
                     for k in Int(starts[row])..<Int(starts[row + 1]) {
                         let (v, x) = (scale * values[k], xT + Int(columns[k]) * batch)
                         for n in 0..<batch { out[n] += v * x[n] }
@@ -117,6 +118,25 @@ public enum SparseProducts {
         }
         for row in 0..<rows {
             for column in (row < fullRows ? fullColumns : 0)..<columns { b[column * rows + row] = a[row * columns + column] }
+        }
+    }
+
+    /// sums[r] += the sum of row r of a [rows, batch] (bias gradients from dyT).
+    public static func addRowSums(_ a: UnsafePointer<Float>, rows: Int, batch: Int, into sums: UnsafeMutablePointer<Float>) {
+        for row in 0..<rows {
+            let values = a + row * batch
+            var lanes = SIMD16<Float>()
+            var n = 0
+            while n + 16 <= batch {
+                lanes += UnsafeRawPointer(values + n).loadUnaligned(as: SIMD16<Float>.self)
+                n += 16
+            }
+            var sum = lanes.sum()
+            while n < batch {
+                sum += values[n]
+                n += 1
+            }
+            sums[row] += sum
         }
     }
 
