@@ -133,11 +133,9 @@ struct SweepTests {
         let restartTime = Date().timeIntervalSince1970
 
         #expect(try runWidesparse(["sweep", "run", spec, "--runs-dir", folder + "/runs"], in: folder) == 0)
-        for directory in directories {
-            #expect(RunState.of(directory: directory) == .done)
-            // Runs finished before the interruption were not started again; the others were
-            // started once more, an interrupted one from its last checkpoint.
-        }
+        for directory in directories { #expect(RunState.of(directory: directory) == .done) }
+        // Runs finished before the interruption were not started again; the others were started
+        // (again) by the second sweep, an interrupted one from its last checkpoint.
         for directory in doneBefore { #expect(attempts(directory).count == 1) }
         for directory in directories where !doneBefore.contains(directory) {
             #expect(attempts(directory).last!.started >= restartTime)
