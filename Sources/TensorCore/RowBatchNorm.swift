@@ -59,22 +59,9 @@ public enum RowBatchNorm {
             accumulate(start, min(start + wideChunk, wideRows), width: wide)
             start += wideChunk
         }
-        // The rows left over after the last wide row, channel-wide.
-        if wideRows * k < rows {
-            let tail = x + wideRows * wide
-            for j in 0..<channels { chunkSum[j] = 0; chunkSquares[j] = 0 }
-            for row in 0..<(rows - wideRows * k) {
-                for c in 0..<channels {
-                    let d = tail[row * channels + c] - reference[c]
-                    chunkSum[c] += d
-                    chunkSquares[c] += d * d
-                }
-            }
-            for c in 0..<channels {
-                sums[c] += Double(chunkSum[c])
-                squares[c] += Double(chunkSquares[c])
-            }
-        }
+        // The rows left over after the last wide row, channel-wide (the first C entries of the
+        // repeated vectors are the per-channel ones).
+        if wideRows * k < rows { accumulate(wideRows * k, rows, width: channels) }
         let count = Double(rows)
         for c in 0..<channels {
             let shiftedMean = sums[c] / count
@@ -148,20 +135,7 @@ public enum RowBatchNorm {
             accumulate(start, min(start + wideChunk, wideRows), width: wide)
             start += wideChunk
         }
-        if wideRows * k < rows {
-            let (tailX, tailDy) = (x + wideRows * wide, dy + wideRows * wide)
-            for c in 0..<channels { chunkDy[c] = 0; chunkDyCentred[c] = 0 }
-            for row in 0..<(rows - wideRows * k) {
-                for c in 0..<channels {
-                    chunkDy[c] += tailDy[row * channels + c]
-                    chunkDyCentred[c] += tailDy[row * channels + c] * (tailX[row * channels + c] - mean[c])
-                }
-            }
-            for c in 0..<channels {
-                sumDy[c] += Double(chunkDy[c])
-                sumDyCentred[c] += Double(chunkDyCentred[c])
-            }
-        }
+        if wideRows * k < rows { accumulate(wideRows * k, rows, width: channels) }
         // dx = a * dy + b * (x - mean) + d per column, with the constants below (repeated k times).
         let count = Double(rows)
         for c in 0..<channels {
