@@ -69,7 +69,7 @@ public struct SweepStatus: Equatable, Sendable {
 }
 
 /// Epochs in a run's metrics.jsonl (0 if there is none).
-func epochsRecorded(in directory: String) -> Int {
+public func epochsRecorded(in directory: String) -> Int {
     guard let data = FileManager.default.contents(atPath: "\(directory)/metrics.jsonl") else { return 0 }
     return data.split(separator: 0x0A).count
 }

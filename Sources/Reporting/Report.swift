@@ -93,7 +93,7 @@ public struct Report: Sendable {
             if families[key] == nil { familyOrder.append(key) }
             families[key, default: []].append(group)
         }
-        familyOrder.sort { budget(of: families[$0]![0]) < budget(of: families[$1]![0]) || (budget(of: families[$0]![0]) == budget(of: families[$1]![0]) && $0 < $1) }
+        familyOrder.sort { (budget(of: families[$0]![0]), $0) < (budget(of: families[$1]![0]), $1) }
         let budgets = Array(Set(sparse.map { budget(of: $0) })).sorted()
         func colour(_ key: String) -> String { seriesColours[(budgets.firstIndex(of: budget(of: families[key]![0])) ?? 0) % seriesColours.count] }
         /// One series per sparse family: value(group) is (mean, standard deviation or nil).
@@ -109,12 +109,12 @@ public struct Report: Sendable {
         let test: (ResultGroup) -> (Double, Double?)? = { $0.bestTest.map(percentWithError) }
         let train: (ResultGroup) -> (Double, Double?)? = { $0.finalTrain.map(percentWithError) }
         let width: (ResultGroup) -> Double = { Double($0.first.width) }
-        let denseTest = Plot.Series(
-            name: "dense", color: denseColour, points: dense.compactMap { g in test(g).map { Plot.Point(x: width(g), y: $0.0, error: $0.1) } },
-            dashed: true)
-        let denseTrain = Plot.Series(
-            name: "dense", color: denseColour, points: dense.compactMap { g in train(g).map { Plot.Point(x: width(g), y: $0.0, error: $0.1) } },
-            dashed: true)
+        /// The dense models of every width, dashed.
+        func denseSeries(_ value: (ResultGroup) -> (Double, Double?)?) -> Plot.Series {
+            Plot.Series(name: "dense", color: denseColour,
+                        points: dense.compactMap { g in value(g).map { Plot.Point(x: width(g), y: $0.0, error: $0.1) } }, dashed: true)
+        }
+        let (denseTest, denseTrain) = (denseSeries(test), denseSeries(train))
 
         add(Figure(name: "fig6-test-vs-width-\(number)",
                    caption: "\(name): best test accuracy against width at fixed weights (each family starts at its dense base), dense models of each width dashed; bars: standard deviation over seeds (paper Figures 1, 6, 11).",

@@ -91,7 +91,7 @@ struct SweepTests {
 
         let worker = try startWidesparse(
             ["sweep", "worker", spec, "--index", "\(index)", "--runs-dir", folder + "/runs"], in: folder, log: folder + "/worker.log")
-        waitFor("two finished epochs") { epochsRecorded(directory) >= 2 || !worker.isRunning }
+        waitFor("two finished epochs") { epochsRecorded(in: directory) >= 2 || !worker.isRunning }
         kill(worker.processIdentifier, SIGKILL)
         worker.waitUntilExit()
         #expect(worker.terminationReason == .uncaughtSignal)
@@ -234,9 +234,4 @@ struct SweepTests {
         #expect(fromFolder.rows.count == 6)
         #expect(fromFolder.groups().first { !$0.first.isDense }!.fractionDueToWidth == sparse.fractionDueToWidth)
     }
-}
-
-func epochsRecorded(_ directory: String) -> Int {
-    guard let data = FileManager.default.contents(atPath: "\(directory)/metrics.jsonl") else { return 0 }
-    return data.split(separator: 0x0A).count
 }
