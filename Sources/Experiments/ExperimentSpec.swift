@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// An experiment: a constant-weight width family (or several) written down once. Every field
 /// that takes a value also takes a list of values, and lists multiply (datasets x base widths x
@@ -9,7 +10,8 @@ import Foundation
 ///     datasets: [fashion-mnist]
 ///     base_widths: [8]
 ///     factors: [1, 2, 4]              # or widths: [8, 16, 32]
-///     methods: [sparse, dense]        # sparse: at the weights of the base width; dense: the full model of each width
+///     methods: [sparse, dense]        # sparse: at the weights of the base width; dense: the full model of each width;
+///                                     # linear-bottleneck, nonlinear-bottleneck: those weights without masks (Figure 3)
 ///     rule: level-down                # level-down, uniform or erk
 ///     io_only: false                  # ResNet-18: remove whole kernels (Figure 9: [false, true])
 ///     seeds: [0, 1, 2]
@@ -30,7 +32,7 @@ public struct ExperimentSpec: Equatable, Sendable {
     public var factors: [Double]?
     /// The weight budget of sparse members (absent: the dense weights of the base width).
     public var weights: Int?
-    /// "dense" and/or "sparse"
+    /// Any of "dense", "sparse", "linear-bottleneck", "nonlinear-bottleneck"
     public var methods: [String]
     public var rules: [String]
     public var ioOnly: [Bool]
@@ -40,7 +42,7 @@ public struct ExperimentSpec: Equatable, Sendable {
     /// `widesparse train <model>` options, by name, each with one or more values, sorted by name.
     public var options: [(name: String, values: [String])]
 
-    public static let methodNames = ["dense", "sparse"]
+    public static let methodNames = WideningMethod.allCases.map(\.rawValue)
     public static let ruleNames = ["level-down", "uniform", "erk"]
     static let fields = [
         "name", "description", "model", "dataset", "datasets", "data_dir", "base_width", "base_widths", "widths",
@@ -49,7 +51,7 @@ public struct ExperimentSpec: Equatable, Sendable {
     ]
     /// Options the structured fields set; giving them under `options` would contradict those.
     public static let reservedOptions = [
-        "width", "weights", "weights-of-width", "rule", "io-only", "last-layer-connectivity", "removed", "seed",
+        "width", "weights", "weights-of-width", "method", "rule", "io-only", "last-layer-connectivity", "removed", "seed",
         "dataset", "data-dir", "out", "restart", "stop-after-epochs", "threads", "resume", "execution",
     ]
 
@@ -92,11 +94,15 @@ public struct ExperimentSpec: Equatable, Sendable {
         }
         methods = try fields.strings(one: "method", many: "methods") ?? ["sparse"]
         for method in methods where !ExperimentSpec.methodNames.contains(method) {
-            throw SpecError(file: file, field: "methods", expected: "dense or sparse", found: "'\(method)'")
+            throw SpecError(file: file, field: "methods", expected: "one of \(ExperimentSpec.methodNames.joined(separator: ", "))", found: "'\(method)'")
         }
         rules = try fields.strings(one: "rule", many: "rules") ?? ["level-down"]
         for rule in rules where !ExperimentSpec.ruleNames.contains(rule) {
             throw SpecError(file: file, field: "rule", expected: "one of \(ExperimentSpec.ruleNames.joined(separator: ", "))", found: "'\(rule)'")
+        }
+        if model == "mlp" && methods.contains(WideningMethod.nonlinearBottleneck.rawValue) {
+            throw SpecError(file: file, field: "methods", expected: "dense, sparse or linear-bottleneck for the MLP (its one pair of layers has the hidden units as its inner width; see README)",
+                            found: "nonlinear-bottleneck")
         }
         ioOnly = try fields.booleans("io_only") ?? [false]
         if model == "mlp" && ioOnly.contains(true) {

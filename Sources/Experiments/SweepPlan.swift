@@ -9,6 +9,9 @@ public struct RunRequest: Equatable, Sendable {
         case spread(baseWidth: Int, weights: Int?, rule: String, ioOnly: Bool)
         /// MLP, paper Figure 5: the last layer keeps this connectivity, the first takes the rest.
         case lastLayer(baseWidth: Int, weights: Int?, connectivity: Double)
+        /// No masks: a bottleneck ("linear-bottleneck" or "nonlinear-bottleneck") at the dense
+        /// weights of `baseWidth` (or `weights`).
+        case bottleneck(method: String, baseWidth: Int, weights: Int?)
     }
 
     /// "mlp" or "resnet18"
@@ -41,6 +44,9 @@ public struct RunRequest: Equatable, Sendable {
         case .lastLayer(let baseWidth, let weights, let connectivity):
             arguments += weights.map { ["--weights", "\($0)"] } ?? ["--weights-of-width", "\(baseWidth)"]
             arguments += ["--last-layer-connectivity", "\(connectivity)"]
+        case .bottleneck(let method, let baseWidth, let weights):
+            arguments += weights.map { ["--weights", "\($0)"] } ?? ["--weights-of-width", "\(baseWidth)"]
+            arguments += ["--method", method]
         }
         for (name, value) in options {
             if flags.contains(name) {
@@ -64,6 +70,8 @@ public struct RunRequest: Equatable, Sendable {
             parts.append("sparse at \(weights.map { "\($0) weights" } ?? "width \(base)'s weights") (\(rule)\(ioOnly ? ", io-only" : ""))")
         case .lastLayer(let base, let weights, let connectivity):
             parts.append("sparse at \(weights.map { "\($0) weights" } ?? "width \(base)'s weights") (last layer \(connectivity))")
+        case .bottleneck(let method, let base, let weights):
+            parts.append("\(method) at \(weights.map { "\($0) weights" } ?? "width \(base)'s weights")")
         }
         parts.append("seed \(seed)")
         parts += options.map { "\($0.name)=\($0.value)" }
@@ -121,7 +129,9 @@ public struct SweepPlan: Sendable {
                 for method in spec.methods {
                     for width in spec.widths(baseWidth: baseWidth) {
                         var sparsities: [(RunRequest.Sparsity?, String?)] = [(nil, nil)]
-                        if method == "sparse" {
+                        if method.hasSuffix("-bottleneck") {
+                            sparsities = [(.bottleneck(method: method, baseWidth: baseWidth, weights: spec.weights), nil)]
+                        } else if method == "sparse" {
                             if let connectivities = spec.lastLayerConnectivities {
                                 sparsities = connectivities.map {
                                     (.lastLayer(baseWidth: baseWidth, weights: spec.weights, connectivity: $0), "last-layer-connectivity=\($0)")

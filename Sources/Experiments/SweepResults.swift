@@ -33,30 +33,57 @@ public struct ResultRow: Sendable {
         }
     }
 
-    /// (kept weights, dense weights of this width), from the config alone.
+    /// The bottleneck of a bottleneck model.
+    public var bottleneck: BottleneckConfig? {
+        switch config.model {
+        case .mlp(let mlp): return mlp.bottleneck
+        case .resnet18(let resnet): return resnet.bottleneck
+        }
+    }
+
+    /// (weights of the model, weights of the plain dense model of this width), from the config alone.
     public var weights: (kept: Int, dense: Int) {
         switch config.model {
         case .mlp(let mlp):
             let dense = mlp.inputSize * mlp.width + mlp.width * mlp.classes
+            if let bottleneck = mlp.bottleneck {
+                let shapes = MLP1Configuration(inputSize: mlp.inputSize, width: mlp.width, classes: mlp.classes, linearBottleneck: bottleneck.innerSizes).weightShapes
+                return (shapes.map(\.count).reduce(0, +), dense)
+            }
             return (dense - mlp.removedWeights.reduce(0, +), dense)
         case .resnet18(let resnet):
             let form = ResNetForm(rawValue: resnet.form) ?? .cifar
-            let dense = resNet18WeightShapes(width: resnet.width, inputChannels: resnet.inputChannels, classes: resnet.classes, form: form)
-                .map(\.count).reduce(0, +)
+            func total(_ bottleneck: Bottleneck?) -> Int {
+                resNet18WeightShapes(width: resnet.width, inputChannels: resnet.inputChannels, classes: resnet.classes, form: form, bottleneck: bottleneck)
+                    .map(\.count).reduce(0, +)
+            }
+            let dense = total(nil)
+            if let bottleneck = resnet.bottleneck, let kind = BottleneckKind(rawValue: bottleneck.kind) {
+                return (total(Bottleneck(kind: kind, innerSizes: bottleneck.innerSizes)), dense)
+            }
             return (dense - resnet.removedWeights.reduce(0, +), dense)
         }
     }
 
-    public var isDense: Bool { weights.kept == weights.dense }
+    public var isBottleneck: Bool { bottleneck != nil }
+    /// The plain dense model of its width (no masks, no bottleneck).
+    public var isDense: Bool { !isBottleneck && weights.kept == weights.dense }
+    /// Statically sparse (masked).
+    public var isSparse: Bool { !isBottleneck && !isDense }
     /// Weights / weights of the dense model of the same width.
     public var connectivity: Double { Double(weights.kept) / Double(weights.dense) }
-    public var method: String { labels?.method ?? (isDense ? "dense" : "sparse") }
+    public var method: String {
+        if let method = labels?.method { return method }
+        if let kind = bottleneck.flatMap({ BottleneckKind(rawValue: $0.kind) }) { return kind.method.rawValue }
+        return isDense ? "dense" : "sparse"
+    }
 
     /// Everything but the seed: runs with equal keys are repeats over seeds.
     public var groupKey: String { configKey(removing: ["seed"]) }
 
-    /// Everything but seed, width and sparsity: the runs of one family and its dense references.
-    public var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern"]) }
+    /// Everything but seed, width, sparsity and bottleneck: the runs of one family (every method)
+    /// and its dense references.
+    public var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern", "bottleneck"]) }
 
     private func configKey(removing keys: Set<String>) -> String {
         guard let data = try? JSONEncoder().encode(config),
@@ -147,7 +174,7 @@ public struct SweepResults: Sendable {
                 rows: rows, bestTest: Spread(done.map(\.bestTestAccuracy)), finalTrain: Spread(done.map(\.finalTrainAccuracy)),
                 fractionDueToWidth: nil)
         }
-        for index in groups.indices where !groups[index].first.isDense {
+        for index in groups.indices where groups[index].first.isSparse {
             let sparse = groups[index].first
             let family = groups.filter { $0.first.familyKey == sparse.familyKey && $0.first.isDense }
             guard let base = family.first(where: { $0.first.weights.kept == sparse.weights.kept })?.bestTest?.mean,
@@ -240,7 +267,7 @@ public struct SweepResults: Sendable {
 /// Config fields (dotted) that take more than one value over `rows`, other than those the
 /// table shows anyway (width, sparsity, seed, data location).
 public func varyingFields(_ rows: [ResultRow]) -> [(key: String, name: String)] {
-    let shown: Set<String> = ["seed", "width", "removedWeights", "maskPattern", "location"]
+    let shown: Set<String> = ["seed", "width", "removedWeights", "maskPattern", "location", "kind", "innerSizes", "targetWeights"]
     var values: [String: Set<String>] = [:]
     for row in rows { for (key, value) in flattened(row.config) { values[key, default: []].insert(value) } }
     let keys = values.filter { $0.value.count > 1 && !shown.contains(String($0.key.split(separator: ".").last!)) }.keys.sorted()

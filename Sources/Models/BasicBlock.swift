@@ -3,41 +3,49 @@ import TensorCore
 
 /// ResNet's BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), where conv1 is 3x3
 /// with the block's stride, conv2 3x3 stride 1, and the shortcut the identity or, where the shape
-/// changes, a 1x1 convolution with the stride followed by batch norm.
+/// changes, a 1x1 convolution with the stride followed by batch norm. Bottleneck variants
+/// (SPEC.md section 1): a narrower inner width between conv1 and conv2 (non-linear), or any of
+/// the convolutions as a product of two factors (linear).
 ///
 /// Shapes: [N, C, H, W] -> [N, O, H/s, W/s] (or channels-last with `layout` `.channelsLast`).
 public final class BasicBlock: Layer {
-    public let conv1: Conv2d
+    public let conv1: FactorisedConv2d
     public let bn1: BatchNorm
-    public let conv2: Conv2d
+    public let conv2: FactorisedConv2d
     public let bn2: BatchNorm
     /// nil for the identity shortcut.
-    public let shortcut: (conv: Conv2d, bn: BatchNorm)?
+    public let shortcut: (conv: FactorisedConv2d, bn: BatchNorm)?
 
     private let relu1 = ReLU()
     private let sum = Tensor(shape: [0])
     private let sumGradient = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
+    /// `innerChannels`: conv1's outputs and conv2's inputs (non-linear bottleneck; default
+    /// `outChannels`). `linearInner(name)`: the inner size of the weight named `name` (e.g.
+    /// "layer1.0.conv1.weight") when the linear bottleneck factorises it.
     public init(
-        inChannels: Int, outChannels: Int, stride: Int, layout: ImageLayout = .channelsFirst,
-        convolution: ConvolutionAlgorithm = .direct, name: String
+        inChannels: Int, outChannels: Int, stride: Int, innerChannels: Int? = nil, layout: ImageLayout = .channelsFirst,
+        convolution: ConvolutionAlgorithm = .direct, linearInner: (String) -> Int? = { _ in nil }, name: String
     ) {
-        conv1 = Conv2d(
-            inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1, layout: layout,
-            algorithm: convolution, name: "\(name).conv1")
-        bn1 = BatchNorm(features: outChannels, layout: layout, name: "\(name).bn1")
-        conv2 = Conv2d(
-            inChannels: outChannels, outChannels: outChannels, kernel: 3, stride: 1, padding: 1, layout: layout,
-            algorithm: convolution, name: "\(name).conv2")
+        let inner = innerChannels ?? outChannels
+        conv1 = FactorisedConv2d(
+            inChannels: inChannels, outChannels: inner, kernel: 3, stride: stride, padding: 1,
+            innerChannels: linearInner("\(name).conv1.weight"), layout: layout, algorithm: convolution, name: "\(name).conv1")
+        bn1 = BatchNorm(features: inner, layout: layout, name: "\(name).bn1")
+        conv2 = FactorisedConv2d(
+            inChannels: inner, outChannels: outChannels, kernel: 3, stride: 1, padding: 1,
+            innerChannels: linearInner("\(name).conv2.weight"), layout: layout, algorithm: convolution, name: "\(name).conv2")
         bn2 = BatchNorm(features: outChannels, layout: layout, name: "\(name).bn2")
         shortcut = stride != 1 || inChannels != outChannels
-            ? (Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride, layout: layout, name: "\(name).shortcut.0"),
+            ? (FactorisedConv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride,
+                                innerChannels: linearInner("\(name).shortcut.0.weight"), layout: layout, name: "\(name).shortcut.0"),
                BatchNorm(features: outChannels, layout: layout, name: "\(name).shortcut.1"))
             : nil
     }
 
-    public var convolutions: [Conv2d] { [conv1, conv2] + (shortcut.map { [$0.conv] } ?? []) }
+    /// Every convolution (each factor of a factorised one), in model order.
+    public var convolutions: [Conv2d] { conv1.convolutions + conv2.convolutions + (shortcut?.conv.convolutions ?? []) }
 
     public var parameters: [Parameter] {
         conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters

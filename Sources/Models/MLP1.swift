@@ -14,12 +14,18 @@ public struct MLP1Configuration: Codable, Equatable, Sendable {
     public var batchNorm: Bool
     public var parameterisation: Parameterisation
     public var initDistribution: InitDistribution
+    /// Linear bottleneck (SPEC.md section 1): the inner sizes of fc1 and fc2, each then the
+    /// product of two factors; nil for the plain model.
+    public var linearBottleneck: [Int]?
 
     public init(
         inputSize: Int = 784, width: Int, classes: Int = 10, bias: Bool = true,
         activation: ActivationKind = .relu, batchNorm: Bool = false,
-        parameterisation: Parameterisation = .standard, initDistribution: InitDistribution = .uniform
+        parameterisation: Parameterisation = .standard, initDistribution: InitDistribution = .uniform,
+        linearBottleneck: [Int]? = nil
     ) {
+        precondition(linearBottleneck == nil || linearBottleneck!.count == 2, "one inner size for each of fc1 and fc2")
+        self.linearBottleneck = linearBottleneck
         self.inputSize = inputSize
         self.width = width
         self.classes = classes
@@ -33,19 +39,23 @@ public struct MLP1Configuration: Codable, Equatable, Sendable {
     /// Weights of the dense model per layer: [d * n, n * classes].
     public var denseWeightCounts: [Int] { weightShapes.map(\.count) }
 
-    /// The two weight tensors, named as the model names them.
+    /// The weight tensors, named as the model names them: fc1 and fc2, or with a linear
+    /// bottleneck their factors fc1.0, fc1.1, fc2.0 and fc2.1.
     public var weightShapes: [WeightShape] {
-        [.fullyConnected("fc1.weight", out: width, in: inputSize), .fullyConnected("fc2.weight", out: classes, in: width)]
+        let plain: [WeightShape] = [.fullyConnected("fc1.weight", out: width, in: inputSize), .fullyConnected("fc2.weight", out: classes, in: width)]
+        return linearBottleneck.map { linearBottleneckShapes(plain, innerSizes: $0) } ?? plain
     }
 }
 
-/// d -> n -> classes: Linear, activation, optional BatchNorm1d, Linear.
+/// d -> n -> classes: Linear, activation, optional BatchNorm1d, Linear. With a linear
+/// bottleneck each Linear is the product of two (d -> b1 -> n and n -> b2 -> classes).
 ///
 /// Shapes: input [N, d], output logits [N, classes].
 public final class MLP1: Layer {
     public let configuration: MLP1Configuration
-    public let hidden: Linear
-    public let output: Linear
+    /// fc1 (d -> n) and fc2 (n -> classes), each one Linear or two factors.
+    public let fc1: FactorisedLinear
+    public let fc2: FactorisedLinear
     /// The layers computed on their kept weights only, once `useSparseExecution` chose them.
     public private(set) var sparseLayers: [SparseLinear?] = [nil, nil]
     /// The activation and the optional batch norm between the two weight layers.
@@ -55,20 +65,25 @@ public final class MLP1: Layer {
     public init(_ configuration: MLP1Configuration) {
         self.configuration = configuration
         let ntk = configuration.parameterisation == .ntk
-        hidden = Linear(
+        fc1 = FactorisedLinear(
             inFeatures: configuration.inputSize, outFeatures: configuration.width, bias: configuration.bias,
-            outputScale: ntk ? 1 / Float(configuration.inputSize).squareRoot() : 1, name: "fc1")
-        output = Linear(
+            innerFeatures: configuration.linearBottleneck?[0], ntkScaling: ntk, name: "fc1")
+        fc2 = FactorisedLinear(
             inFeatures: configuration.width, outFeatures: configuration.classes, bias: configuration.bias,
-            outputScale: ntk ? 1 / Float(configuration.width).squareRoot() : 1, name: "fc2")
+            innerFeatures: configuration.linearBottleneck?[1], ntkScaling: ntk, name: "fc2")
         var middle: [Layer] = [makeActivation(configuration.activation)]
         if configuration.batchNorm { middle.append(BatchNorm1d(features: configuration.width, name: "bn1")) }
         self.middle = middle
-        network = Sequential([hidden] + middle + [output])
+        network = Sequential([fc1] + middle + [fc2])
     }
 
+    /// The layer that computes the hidden units (fc1, or its second factor).
+    public var hidden: Linear { fc1.linears.last! }
+    /// The layer that computes the logits (fc2, or its second factor).
+    public var output: Linear { fc2.linears.last! }
+
     /// The layers whose weights count toward the budget, in model order.
-    public var weightLayers: [Linear] { [hidden, output] }
+    public var weightLayers: [Linear] { fc1.linears + fc2.linears }
 
     /// Draws initial values for both layers, mask-aware: call after masks are attached.
     /// Layer i draws from the stream ("init", i) of `masterSeed`.
@@ -85,7 +100,7 @@ public final class MLP1: Layer {
     /// values and bias) and frees the dense weights; call after masks and initial values, and
     /// read `weightParameters` (and the masks) before: the replaced layers are empty afterwards.
     public func useSparseExecution(_ sparse: [Bool]) {
-        precondition(sparse.count == 2, "one choice per weight layer")
+        precondition(sparse.count == 2 && configuration.linearBottleneck == nil, "one choice per weight layer of the plain model")
         sparseLayers = zip(weightLayers, sparse).map { $1 ? SparseLinear(converting: $0) : nil }
         // Two sparse layers around an elementwise activation pass [width, N] activations as they
         // are (batch norm needs [N, width], so not with it).
@@ -93,7 +108,7 @@ public final class MLP1: Layer {
             first.transposedOutput = true
             second.transposedInput = true
         }
-        network = Sequential([sparseLayers[0] ?? hidden] + middle + [sparseLayers[1] ?? output])
+        network = Sequential([sparseLayers[0] ?? fc1] + middle + [sparseLayers[1] ?? fc2])
         // A sparse layer keeps only its kept weights: the dense copies go.
         for (layer, sparse) in zip(weightLayers, sparseLayers) where sparse != nil { layer.weight.releaseStorage() }
     }

@@ -10,33 +10,48 @@ import TensorCore
 /// layout (`layout`; by default blocked when the width divides by 16, else channels-last, see
 /// `ImageLayout` for why): the stem reads the NCHW input directly into the blocked layout, or the
 /// input is converted to channels-last once at the entry.
+///
+/// With a `bottleneck` (SPEC.md section 1; no masks): linear, every weight tensor becomes two
+/// factors (`FactorisedConv2d`, `FactorisedLinear`); non-linear, each block's inner width shrinks.
 public final class ResNet18: Layer {
     public let width: Int
     public let form: ResNetForm
+    public let bottleneck: Bottleneck?
     public let layout: ImageLayout
     public let convolution: ConvolutionAlgorithm
-    public let stem: Conv2d
+    public let stem: FactorisedConv2d
     public let stemNorm: BatchNorm
     public let blocks: [BasicBlock]
-    public let classifier: Linear
+    public let classifier: FactorisedLinear
 
     private let network: Sequential
 
     public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar,
-                layout: ImageLayout? = nil, convolution: ConvolutionAlgorithm = .direct) {
+                layout: ImageLayout? = nil, convolution: ConvolutionAlgorithm = .direct, bottleneck: Bottleneck? = nil) {
         precondition(width > 0 && inputChannels > 0 && classes > 0, "ResNet18 needs positive sizes")
         self.width = width
         self.form = form
-        let layout = layout ?? ResNet18.preferredLayout(width: width)
-        precondition(layout.holds(channels: width), "width \(width) does not fit the \(layout) layout")
+        self.bottleneck = bottleneck
+        let shapes = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form, bottleneck: bottleneck)
+        let layout = layout ?? ResNet18.preferredLayout(channelCounts: shapes.filter { $0.kind == .convolution }.map(\.outChannels))
         self.layout = layout
         self.convolution = convolution
+        // Linear bottleneck: the inner size of each plain weight, by its name.
+        var linearInnerSizes: [String: Int] = [:]
+        if case .linear(let innerSizes) = bottleneck {
+            let plain = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
+            precondition(innerSizes.count == plain.count, "one inner size per weight tensor (\(plain.count))")
+            linearInnerSizes = Dictionary(uniqueKeysWithValues: zip(plain.map(\.name), innerSizes))
+        }
+        var blockInnerWidths: [Int?] = Array(repeating: nil, count: 8)
+        if case .nonlinear(let innerWidths) = bottleneck { blockInnerWidths = innerWidths }
         let stemInput: ImageLayout = layout == .blocked16 ? .channelsFirst : layout
         stem = form == .cifar
-            ? Conv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1, layout: layout,
-                     inputLayout: stemInput, algorithm: convolution, name: "conv1")
-            : Conv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3, layout: layout,
-                     inputLayout: stemInput, name: "conv1")
+            ? FactorisedConv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1,
+                               innerChannels: linearInnerSizes["conv1.weight"], layout: layout, inputLayout: stemInput,
+                               algorithm: convolution, name: "conv1")
+            : FactorisedConv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3,
+                               innerChannels: linearInnerSizes["conv1.weight"], layout: layout, inputLayout: stemInput, name: "conv1")
         stemNorm = BatchNorm(features: width, layout: layout, name: "bn1")
         var blocks: [BasicBlock] = []
         var channels = width
@@ -44,12 +59,15 @@ public final class ResNet18: Layer {
             let out = width << (stage - 1)
             for block in 0..<2 {
                 let stride = stage > 1 && block == 0 ? 2 : 1
-                blocks.append(BasicBlock(inChannels: channels, outChannels: out, stride: stride, layout: layout, convolution: convolution, name: "layer\(stage).\(block)"))
+                blocks.append(BasicBlock(
+                    inChannels: channels, outChannels: out, stride: stride, innerChannels: blockInnerWidths[blocks.count],
+                    layout: layout, convolution: convolution, linearInner: { linearInnerSizes[$0] }, name: "layer\(stage).\(block)"))
                 channels = out
             }
         }
         self.blocks = blocks
-        classifier = Linear(inFeatures: 8 * width, outFeatures: classes, bias: true, name: "linear")
+        classifier = FactorisedLinear(
+            inFeatures: 8 * width, outFeatures: classes, bias: true, innerFeatures: linearInnerSizes["linear.weight"], name: "linear")
         var layers: [Layer] = layout == .channelsLast ? [ToChannelsLast()] : []
         layers += [stem, stemNorm, ReLU()]
         if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1, layout: layout)) }
@@ -59,27 +77,36 @@ public final class ResNet18: Layer {
     /// Blocked when every channel count (width, 2, 4, 8 x width) divides by 16 — where oneDNN
     /// has Winograd kernels — and channels-last otherwise.
     public static func preferredLayout(width: Int) -> ImageLayout {
-        width % ImageLayout.block == 0 ? .blocked16 : .channelsLast
+        preferredLayout(channelCounts: [width])
+    }
+
+    /// Blocked when every one of `channelCounts` divides by 16, else channels-last.
+    public static func preferredLayout(channelCounts: [Int]) -> ImageLayout {
+        channelCounts.allSatisfy { $0 % ImageLayout.block == 0 } ? .blocked16 : .channelsLast
     }
 
     /// Every convolution and the classifier weight, in model order, with their descriptions
     /// (the order and names of `resNet18WeightShapes`).
     public var weightParameters: [(parameter: Parameter, shape: WeightShape)] {
-        let convolutions = [stem] + blocks.flatMap(\.convolutions)
-        return convolutions.map { ($0.weight, $0.weightShape) }
-            + [(classifier.weight, .fullyConnected(classifier.weight.name, out: classifier.outFeatures, in: classifier.inFeatures))]
+        convolutions.map { ($0.weight, $0.weightShape) }
+            + classifier.linears.map { ($0.weight, .fullyConnected($0.weight.name, out: $0.outFeatures, in: $0.inFeatures)) }
     }
+
+    /// Every convolution (each factor of a factorised one), in model order.
+    public var convolutions: [Conv2d] { stem.convolutions + blocks.flatMap(\.convolutions) }
 
     /// PyTorch's default initialisation, mask-aware (attach masks first). Layer i (model order of
     /// `weightParameters`) draws from the stream ("init", i) of `masterSeed`.
     public func initialise(masterSeed: UInt64) {
-        let convolutions = [stem] + blocks.flatMap(\.convolutions)
+        let convolutions = self.convolutions
         for (index, convolution) in convolutions.enumerated() {
             var random = RandomStream(masterSeed: masterSeed, purpose: "init", indices: [UInt64(index)])
             NeuralNetwork.initialise(convolution, random: &random)
         }
-        var random = RandomStream(masterSeed: masterSeed, purpose: "init", indices: [UInt64(convolutions.count)])
-        NeuralNetwork.initialise(classifier, parameterisation: .standard, distribution: .uniform, random: &random)
+        for (offset, linear) in classifier.linears.enumerated() {
+            var random = RandomStream(masterSeed: masterSeed, purpose: "init", indices: [UInt64(convolutions.count + offset)])
+            NeuralNetwork.initialise(linear, parameterisation: .standard, distribution: .uniform, random: &random)
+        }
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor { network.forward(input, mode: mode) }

@@ -82,9 +82,9 @@ public struct Report: Sendable {
     mutating func addPanel(_ groups: [ResultGroup], number: Int) {
         let first = groups[0].first
         let name = "\(modelTitle(first.config)) on \(first.config.data.dataset)"
-        let multipleRules = Set(groups.filter { !$0.first.isDense }.map { ($0.first.labels?.rule ?? "").replacingOccurrences(of: ", io-only", with: "") }).count > 1
+        let multipleRules = Set(groups.filter { $0.first.isSparse }.map { ($0.first.labels?.rule ?? "").replacingOccurrences(of: ", io-only", with: "") }).count > 1
         let dense = groups.filter { $0.first.isDense }
-        let sparse = groups.filter { !$0.first.isDense }
+        let sparse = groups.filter { $0.first.isSparse }
         // Sparse families: same budget, rule and mask pattern; each starts at its dense base.
         var familyOrder: [String] = []
         var families: [String: [ResultGroup]] = [:]
@@ -143,9 +143,43 @@ public struct Report: Sendable {
                        plot: Plot(title: "\(name): all entries vs io-only", xLabel: "width", yLabel: "best test accuracy (%)", xScale: .log2,
                                   series: familySeries(test, x: width, includeBase: false))))
         }
+        addBottleneckFigures(groups.filter { $0.first.isBottleneck }, dense: dense, name: name, number: number)
         addLayerConnectivity(familyOrder.first.map { families[$0]! } ?? [], name: name, number: number)
         addHeatMap(sparse + dense, name: name, number: number)
         addTable(dense: dense, families: familyOrder.map { ($0, families[$0]!) }, name: name, first: first)
+    }
+
+    /// Figure 3: for each bottleneck method, best test accuracy against width, one series per
+    /// target (the weights of the plain base model), with that base model's accuracy as a dashed
+    /// line. At its base width the non-linear bottleneck is the plain model, so its series starts there.
+    mutating func addBottleneckFigures(_ bottlenecks: [ResultGroup], dense: [ResultGroup], name: String, number: Int) {
+        guard !bottlenecks.isEmpty else { return }
+        let targets = Array(Set(bottlenecks.compactMap { $0.first.bottleneck?.targetWeights })).sorted()
+        for method in ["linear-bottleneck", "nonlinear-bottleneck"] {
+            let members = bottlenecks.filter { $0.first.method == method }
+            guard !members.isEmpty else { continue }
+            var series: [Plot.Series] = []
+            for (index, target) in targets.enumerated() {
+                var family = members.filter { $0.first.bottleneck?.targetWeights == target }
+                guard !family.isEmpty else { continue }
+                let base = dense.first { $0.first.weights.kept == target }
+                if method == "nonlinear-bottleneck", let base, !family.contains(where: { $0.first.width == base.first.width }) {
+                    family.insert(base, at: 0)
+                }
+                let colour = seriesColours[index % seriesColours.count]
+                let points = family.compactMap { group in group.bestTest.map { Plot.Point(x: Double(group.first.width), y: percentWithError($0).0, error: percentWithError($0).1) } }
+                series.append(Plot.Series(name: "\(formatCount(target)) weights", color: colour, points: points))
+                if let accuracy = base?.bestTest.map({ 100 * $0.mean }), let low = points.map(\.x).min(), let high = points.map(\.x).max() {
+                    series.append(Plot.Series(
+                        name: "\(formatCount(target)) weights, baseline (width \(base!.first.width))", color: colour,
+                        points: [Plot.Point(x: low, y: accuracy), Plot.Point(x: high, y: accuracy)], dashed: true))
+                }
+            }
+            let kind = method == "linear-bottleneck" ? "linear" : "non-linear"
+            add(Figure(name: "fig3-\(method)-\(number)",
+                       caption: "\(name): best test accuracy against width with the \(kind) bottleneck at the weights of the plain base model; the base model's accuracy dashed (paper Figure 3).",
+                       plot: Plot(title: "\(name): \(kind) bottleneck", xLabel: "width", yLabel: "best test accuracy (%)", xScale: .log2, series: series)))
+        }
     }
 
     /// Figure 10: per-layer connectivity of each width of one family.

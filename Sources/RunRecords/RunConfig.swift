@@ -66,11 +66,14 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
     public var maskPattern: String
     /// "winograd" (oneDNN's Winograd kernels where it has them; the default) or "direct"
     public var convolution: String?
+    /// A bottleneck model instead of the plain one (then nothing is removed).
+    public var bottleneck: BottleneckConfig?
 
     public init(
         width: Int, inputChannels: Int, classes: Int, form: String, removedWeights: [Int], maskPattern: String,
-        convolution: String? = nil
+        convolution: String? = nil, bottleneck: BottleneckConfig? = nil
     ) {
+        self.bottleneck = bottleneck
         self.width = width
         self.inputChannels = inputChannels
         self.classes = classes
@@ -78,6 +81,24 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
         self.removedWeights = removedWeights
         self.maskPattern = maskPattern
         self.convolution = convolution
+    }
+}
+
+/// A bottleneck model (SPEC.md section 1), resolved to its sizes. Bottleneck models have no masks.
+public struct BottleneckConfig: Codable, Equatable, Sendable {
+    /// "linear" or "nonlinear"
+    public var kind: String
+    /// Linear: the inner size of each weight tensor of the plain model (model order); non-linear:
+    /// the inner width of each ResNet BasicBlock.
+    public var innerSizes: [Int]
+    /// The weights the sizes were solved for (the plain base model's); the model's own total
+    /// differs by the residual that `widesparse family` reports.
+    public var targetWeights: Int
+
+    public init(kind: String, innerSizes: [Int], targetWeights: Int) {
+        self.kind = kind
+        self.innerSizes = innerSizes
+        self.targetWeights = targetWeights
     }
 }
 
@@ -96,11 +117,14 @@ public struct MLPModelConfig: Codable, Equatable, Sendable {
     public var initDistribution: String
     /// Weights removed from [first layer, last layer]; [0, 0] is the dense model.
     public var removedWeights: [Int]
+    /// A (linear) bottleneck model instead of the plain one (then nothing is removed).
+    public var bottleneck: BottleneckConfig?
 
     public init(
         inputSize: Int, width: Int, classes: Int, bias: Bool, activation: String, batchNorm: Bool,
-        parameterisation: String, initDistribution: String, removedWeights: [Int]
+        parameterisation: String, initDistribution: String, removedWeights: [Int], bottleneck: BottleneckConfig? = nil
     ) {
+        self.bottleneck = bottleneck
         self.inputSize = inputSize
         self.width = width
         self.classes = classes

@@ -66,10 +66,10 @@ extension TrainingRun {
 
     /// Picks (or, resuming, reads back) each weight layer's path and switches the model to it.
     func applyExecution(_ choice: ExecutionChoice, to model: WeightedModel) throws -> ExecutionRecord {
-        guard let mlp = model as? MLP1 else {
-            // Convolutions have no sparse path yet: everything runs dense (masked).
+        guard let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil else {
+            // Convolutions have no sparse path yet, and bottleneck models have no masks: everything runs dense.
             let record = ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: model.weightParameters.map { ($0.parameter.name, "dense") }),
-                                         chosenBy: "dense (no sparse convolutions yet)")
+                                         chosenBy: model is MLP1 ? "dense (a bottleneck model has no masks)" : "dense (no sparse convolutions yet)")
             if !FileManager.default.fileExists(atPath: executionPath) { try RecordFiles.writeJSON(record, to: executionPath) }
             return record
         }

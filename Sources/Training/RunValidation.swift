@@ -47,6 +47,34 @@ extension MLPModelConfig {
                 field: "removed", expected: "a count in 0...\(size - 1) for layer \(index + 1) (\(size) weights)",
                 found: "\(removed)")
         }
+        if let bottleneck {
+            guard try bottleneck.kindValue() == .linear else {
+                throw ConfigError(field: "bottleneck.kind", expected: "linear (the non-linear bottleneck does not apply to MLP-1)", found: "'\(bottleneck.kind)'")
+            }
+            let plain = MLP1Configuration(inputSize: inputSize, width: width, classes: classes).weightShapes
+            try bottleneck.validate(limits: plain.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
+        }
+    }
+}
+
+extension BottleneckConfig {
+    /// The kind, checked.
+    public func kindValue() throws -> BottleneckKind { try parseChoice(kind, field: "bottleneck.kind", as: BottleneckKind.self) }
+
+    /// One inner size per (name, largest size), each within 1...largest; nothing removed.
+    func validate(limits: [(name: String, largest: Int)], removedWeights: [Int]) throws {
+        guard innerSizes.count == limits.count else {
+            throw ConfigError(field: "bottleneck.innerSizes", expected: "\(limits.count) sizes (\(limits.map(\.name).joined(separator: ", ")))",
+                              found: "\(innerSizes.count)")
+        }
+        for ((name, largest), size) in zip(limits, innerSizes) where size < 1 || size > largest {
+            throw ConfigError(field: "bottleneck.innerSizes", expected: "a size in 1...\(largest) for \(name)", found: "\(size)")
+        }
+        if removedWeights.contains(where: { $0 != 0 }) {
+            throw ConfigError(field: "removed", expected: "no removed weights in a bottleneck model (it has no masks)",
+                              found: removedWeights.map(String.init).joined(separator: ","))
+        }
+        if targetWeights < 1 { throw ConfigError(field: "bottleneck.targetWeights", expected: "a positive count", found: "\(targetWeights)") }
     }
 }
 
@@ -70,7 +98,27 @@ extension ResNetModelConfig {
         for (shape, removed) in zip(shapes, removedWeights) where removed < 0 || removed >= shape.count {
             throw ConfigError(field: "removed", expected: "a count in 0...\(shape.count - 1) for \(shape.name)", found: "\(removed)")
         }
+        if let bottleneck {
+            switch try bottleneck.kindValue() {
+            case .linear:
+                try bottleneck.validate(limits: shapes.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
+            case .nonlinear:
+                let blocks = shapes.filter { $0.name.hasSuffix(".conv1.weight") }
+                try bottleneck.validate(limits: blocks.map { (String($0.name.dropLast(".conv1.weight".count)), $0.outChannels) }, removedWeights: removedWeights)
+            }
+        }
     }
+
+    /// The bottleneck of the model, if it has one (validate first).
+    public var bottleneckValue: Bottleneck? {
+        guard let bottleneck, let kind = BottleneckKind(rawValue: bottleneck.kind) else { return nil }
+        return Bottleneck(kind: kind, innerSizes: bottleneck.innerSizes)
+    }
+}
+
+extension MLPModelConfig {
+    /// The linear bottleneck's inner sizes, if the model has one (validate first).
+    public var linearBottleneck: [Int]? { bottleneck?.innerSizes }
 }
 
 extension DataConfig {

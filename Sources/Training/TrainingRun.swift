@@ -224,7 +224,12 @@ public func buildResNet(_ config: ResNetModelConfig, masterSeed: UInt64, sampleS
     let form = try parseChoice(config.form, field: "form", as: ResNetForm.self)
     let model = ResNet18(
         width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: form,
-        convolution: try config.convolutionAlgorithm())
+        convolution: try config.convolutionAlgorithm(), bottleneck: config.bottleneckValue)
+    if config.bottleneck != nil {
+        // Bottleneck models have no masks.
+        model.initialise(masterSeed: masterSeed)
+        return model
+    }
     let pattern = try parseChoice(config.maskPattern, field: "mask-pattern", as: MaskPattern.self)
     for (shape, removed) in zip(model.weightParameters.map(\.shape), config.removedWeights)
     where pattern == .ioOnly && removed % shape.kernelSize != 0 {
@@ -250,8 +255,10 @@ public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: I
         activation: try parseChoice(config.activation, field: "activation", as: ActivationKind.self),
         batchNorm: config.batchNorm,
         parameterisation: try parseChoice(config.parameterisation, field: "parameterisation", as: Parameterisation.self),
-        initDistribution: try parseChoice(config.initDistribution, field: "init", as: InitDistribution.self)))
-    applyMasks(to: model.weightLayers, removals: config.removedWeights, masterSeed: masterSeed)
+        initDistribution: try parseChoice(config.initDistribution, field: "init", as: InitDistribution.self),
+        linearBottleneck: config.linearBottleneck))
+    // Bottleneck models have no masks.
+    if config.bottleneck == nil { applyMasks(to: model.weightLayers, removals: config.removedWeights, masterSeed: masterSeed) }
     model.initialise(masterSeed: masterSeed)
     return model
 }

@@ -17,11 +17,17 @@ public struct Family: ParsableCommand {
             The budget is the number of weights of the dense model of --base-width. Each wider \
             member removes the difference by --rule (SPEC.md section 2); only convolution and fully \
             connected weights count. The per-layer table is the data of the paper's Figure 10.
+            --method linear-bottleneck or nonlinear-bottleneck keeps the budget without masks \
+            (SPEC.md section 1): one global fraction shrinks every inner size, and each width shows \
+            its fraction, the inner sizes per layer, its weights and the residual from the budget. \
+            --method dense shows the dense model of every width.
             Examples:
               widesparse family mlp
               widesparse family mlp --grid                      # the Figure 5 grid
               widesparse family resnet18 --base-width 8 --factors 1,2,4,8 --io-only
               widesparse family resnet18 --form imagenet --json
+              widesparse family resnet18 --method linear-bottleneck --factors 1,2,4
+              widesparse family mlp --method linear-bottleneck
             """)
 
     @Argument(help: "mlp or resnet18.")
@@ -38,6 +44,9 @@ public struct Family: ParsableCommand {
 
     @Option(help: "Widening factors instead of widths, comma-separated; width = round(base width * factor).")
     var factors: String?
+
+    @Option(help: "How wider members keep the budget: sparse (the default), linear-bottleneck or nonlinear-bottleneck (ResNet-18 only); dense shows the dense model of each width.")
+    var method: WideningMethod = .sparse
 
     @Option(help: "How removals are spread: level-down (the paper's, the default), uniform ('proportional' is the same rule) or erk.")
     var rule: RemovalRule?
@@ -86,6 +95,12 @@ public struct Family: ParsableCommand {
             throw ValidationError("--rule and --last-layer-connectivity: give one of them (the latter is the Figure 5 rule)")
         }
         if let baseWidth, baseWidth < 1 { throw ValidationError("--base-width: expected a positive width, found \(baseWidth)") }
+        if method != .sparse && (rule != nil || lastLayerConnectivity != nil || ioOnly || grid || disconnected) {
+            throw ValidationError("--rule, --last-layer-connectivity, --io-only, --grid and --disconnected: masks only; --method \(method.rawValue) has none")
+        }
+        if model == .mlp && method == .nonlinearBottleneck {
+            throw ValidationError("--method nonlinear-bottleneck: does not apply to MLP-1 (its one pair of layers has the hidden units as its inner width and both outer sizes fixed by the data); use linear-bottleneck")
+        }
     }
 
     public mutating func run() throws {
@@ -93,6 +108,16 @@ public struct Family: ParsableCommand {
         let widthList = try resolvedWidths(base: base)
         if grid {
             try printGrid(base: base, widths: widthList)
+            return
+        }
+        if let kind = method.bottleneckKind {
+            let family = makeBottleneckFamily(kind: kind, base: base, widths: widthList)
+            print(json ? try jsonText(family) : describe(family))
+            return
+        }
+        if method == .dense {
+            let members = widthList.map { DenseMember(width: $0, layers: layersAtWidth($0)) }
+            print(json ? try jsonText(members) : describe(members))
             return
         }
         var family = makeFamily(base: base, widths: widthList)
@@ -111,6 +136,23 @@ public struct Family: ParsableCommand {
         switch model {
         case .mlp: return MLP1Configuration(inputSize: inputSize, width: width, classes: classes).weightShapes
         case .resnet18: return resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
+        }
+    }
+
+    /// The bottleneck family this command prints (public so that tests check what users see).
+    public func makeBottleneckFamily(kind: BottleneckKind, base: Int, widths: [Int]) -> BottleneckFamily {
+        let target = layersAtWidth(base).map(\.count).reduce(0, +)
+        let (inputChannels, inputSize, classes, form, model) = (self.inputChannels, self.inputSize, self.classes, self.form, self.model)
+        return BottleneckFamily(
+            model: model == .mlp ? "mlp" : "resnet18-\(form.rawValue)", kind: kind, baseWidth: base, targetWeights: target, widths: widths
+        ) { width, atBase in
+            switch model {
+            case .mlp:
+                return try BottleneckPlan.mlp1(kind: kind, width: width, targetWeights: target, atBaseWidth: atBase, inputSize: inputSize, classes: classes)
+            case .resnet18:
+                return try BottleneckPlan.resNet18(
+                    kind: kind, width: width, targetWeights: target, atBaseWidth: atBase, inputChannels: inputChannels, classes: classes, form: form)
+            }
         }
     }
 
@@ -172,24 +214,24 @@ public struct Family: ParsableCommand {
                 + String(format: "%.5f", member.connectivity)
             if family.pattern == .ioOnly { line += ", io-only miss \(member.ioOnlyMiss >= 0 ? "+" : "")\(member.ioOnlyMiss)" }
             lines.append(line)
-            let unitColumns = disconnected ? lpad("outputs w/o in", 16) + lpad("inputs w/o out", 16) : ""
-            lines.append("  " + pad("layer", 30) + pad("shape", 16) + lpad("weights", 10) + lpad("removed", 10) + lpad("connectivity", 14) + unitColumns)
+            let unitColumns = disconnected ? tableLeftPad("outputs w/o in", 16) + tableLeftPad("inputs w/o out", 16) : ""
+            lines.append("  " + tablePad("layer", 30) + tablePad("shape", 16) + tableLeftPad("weights", 10) + tableLeftPad("removed", 10) + tableLeftPad("connectivity", 14) + unitColumns)
             for layer in member.layers {
-                var line = "  " + pad(layer.name, 30) + pad(layer.shape.map(String.init).joined(separator: "x"), 16)
-                    + lpad("\(layer.kept)", 10) + lpad("\(layer.removed)", 10) + lpad(String(format: "%.5f", layer.connectivity), 14)
+                var line = "  " + tablePad(layer.name, 30) + tablePad(layer.shape.map(String.init).joined(separator: "x"), 16)
+                    + tableLeftPad("\(layer.kept)", 10) + tableLeftPad("\(layer.removed)", 10) + tableLeftPad(String(format: "%.5f", layer.connectivity), 14)
                 if let outputs = layer.outputsWithoutInputs, let inputs = layer.inputsWithoutOutputs {
-                    line += lpad("\(outputs)/\(layer.shape[0])", 16) + lpad("\(inputs)/\(layer.shape[1])", 16)
+                    line += tableLeftPad("\(outputs)/\(layer.shape[0])", 16) + tableLeftPad("\(inputs)/\(layer.shape[1])", 16)
                 }
                 lines.append(line)
             }
             lines.append("")
         }
-        lines.append(pad("width", 8) + lpad("factor", 8) + lpad("dense weights", 15) + lpad("weights", 10) + lpad("connectivity", 14))
+        lines.append(tablePad("width", 8) + tableLeftPad("factor", 8) + tableLeftPad("dense weights", 15) + tableLeftPad("weights", 10) + tableLeftPad("connectivity", 14))
         for member in family.members {
             let weights = member.infeasible == nil ? "\(member.weights)" : "infeasible"
             let connectivity = member.infeasible == nil ? String(format: "%.5f", member.connectivity) : "-"
-            lines.append(pad("\(member.width)", 8) + lpad(String(format: "%.3g", member.wideningFactor), 8)
-                + lpad("\(member.denseWeights)", 15) + lpad(weights, 10) + lpad(connectivity, 14))
+            lines.append(tablePad("\(member.width)", 8) + tableLeftPad(String(format: "%.3g", member.wideningFactor), 8)
+                + tableLeftPad("\(member.denseWeights)", 15) + tableLeftPad(weights, 10) + tableLeftPad(connectivity, 14))
         }
         return lines.joined(separator: "\n")
     }
@@ -220,20 +262,12 @@ public struct Family: ParsableCommand {
             return
         }
         print("MLP-1 Figure 5 grid at \(budget) weights (base width \(base)): first-layer weights kept per cell; '-' = infeasible")
-        print(pad("width", 7) + lpad("overall", 9) + connectivities.map { lpad(String(format: "%.2g", $0), 8) }.joined())
+        print(tablePad("width", 7) + tableLeftPad("overall", 9) + connectivities.map { tableLeftPad(String(format: "%.2g", $0), 8) }.joined())
         for row in cells {
             let width = row[0].width
             let overall = Double(budget) / Double(inputSize * width + width * classes)
-            print(pad("\(width)", 7) + lpad(overall <= 1 ? String(format: "%.4f", overall) : "-", 9)
-                + row.map { lpad($0.plan.map { "\($0.keptCounts[0])" } ?? "-", 8) }.joined())
+            print(tablePad("\(width)", 7) + tableLeftPad(overall <= 1 ? String(format: "%.4f", overall) : "-", 9)
+                + row.map { tableLeftPad($0.plan.map { "\($0.keptCounts[0])" } ?? "-", 8) }.joined())
         }
     }
-}
-
-private func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-}
-
-private func lpad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import NeuralNetwork
 import RunRecords
 import Sparsity
@@ -14,9 +15,13 @@ public struct TrainMLP: ParsableCommand {
         discussion: """
             Dense by default. For a sparse model give the weight budget (--weights) and how the \
             removed weights are split: --last-layer-connectivity C (the paper's Figure 5 grid) or the \
-            level-down rule (SPEC.md section 2, the default); or give --removed FIRST,LAST directly.
-            Example (paper Figure 5, width 80, 3970 weights, last layer dense):
+            level-down rule (SPEC.md section 2, the default); or give --removed FIRST,LAST directly. \
+            --method linear-bottleneck keeps the budget instead by making each weight matrix a \
+            product of two (SPEC.md section 1); the non-linear bottleneck does not apply to MLP-1 \
+            (its one pair of layers has the hidden units as its inner width).
+            Examples (paper Figure 5, width 80, 3970 weights, last layer dense; then a linear bottleneck):
               widesparse train mlp --width 80 --weights 3970 --last-layer-connectivity 1
+              widesparse train mlp --width 80 --weights-of-width 5 --method linear-bottleneck
             """)
 
     @OptionGroup var data: DataOptions
@@ -97,6 +102,9 @@ public struct MLPOptions: ParsableArguments {
     @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
     var removed: String?
 
+    @Option(help: "How the model keeps the budget: sparse (the default with a budget) or linear-bottleneck; dense (the default without) is the full model of --width. nonlinear-bottleneck does not apply to MLP-1.")
+    var method: WideningMethod?
+
     @Option(help: "Activation: relu or identity (a deep linear network).")
     var activation: ActivationKind = .relu
 
@@ -119,12 +127,43 @@ public struct MLPOptions: ParsableArguments {
 
     /// The model config with the sparsity resolved to removal counts.
     public func config(classes: Int) throws -> MLPModelConfig {
-        let removals = try reportingErrors { try plan(classes: classes).removals }
+        var removals = [0, 0]
+        var bottleneck: BottleneckConfig?
+        if let kind = method?.bottleneckKind {
+            bottleneck = try bottleneckConfig(kind: kind, classes: classes)
+        } else {
+            if method == .sparse && weights == nil && weightsOfWidth == nil && removed == nil {
+                throw ValidationError("--method sparse: needs the weight budget (--weights or --weights-of-width) or --removed")
+            }
+            if method == .dense && (weights != nil || weightsOfWidth != nil || removed != nil) {
+                throw ValidationError("--method dense: the dense model of --width has its own weight count; leave out --weights, --weights-of-width and --removed")
+            }
+            removals = try reportingErrors { try plan(classes: classes).removals }
+        }
         return MLPModelConfig(
             inputSize: inputSize, width: width, classes: classes, bias: !noBias, activation: activation.rawValue,
             batchNorm: batchNorm, parameterisation: parameterisation.rawValue,
             initDistribution: (initDistribution ?? (parameterisation == .ntk ? .normal : .uniform)).rawValue,
-            removedWeights: removals)
+            removedWeights: removals, bottleneck: bottleneck)
+    }
+
+    /// The bottleneck model of --width at the budget: sizes solved by the global-fraction rule.
+    func bottleneckConfig(kind: BottleneckKind, classes: Int) throws -> BottleneckConfig {
+        guard width >= 1 else { throw ValidationError("--width: expected a positive number, found \(width)") }
+        if removed != nil || lastLayerConnectivity != nil || rule != nil {
+            throw ValidationError("--method \(kind.method.rawValue): --removed, --last-layer-connectivity and --rule are for sparse models")
+        }
+        if weights != nil && weightsOfWidth != nil { throw ValidationError("--weights and --weights-of-width: give one of them") }
+        if let base = weightsOfWidth, base < 1 { throw ValidationError("--weights-of-width: expected a positive width, found \(base)") }
+        guard let target = weights ?? weightsOfWidth.map({ inputSize * $0 + $0 * classes }) else {
+            throw ValidationError("--method \(kind.method.rawValue): needs the weight budget (--weights or --weights-of-width)")
+        }
+        let plan = try reportingErrors {
+            try BottleneckPlan.mlp1(
+                kind: kind, width: width, targetWeights: target, atBaseWidth: try atBaseWidth(width: width, base: weightsOfWidth),
+                inputSize: inputSize, classes: classes)
+        }
+        return BottleneckConfig(kind: kind.rawValue, innerSizes: plan.innerSizes, targetWeights: target)
     }
 
     func plan(classes: Int) throws -> MLPSparsityPlan {
@@ -181,7 +220,12 @@ func printSummary(config: RunConfig, result: RunResult, directory: String) {
         print("MLP-1 \(m.inputSize) -> \(m.width) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
             + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
     case .resnet18(let r):
-        print("ResNet-18 (\(r.form) form), width \(r.width), \(r.inputChannels) input channels, \(r.classes) classes, \(r.maskPattern) masks")
+        print("ResNet-18 (\(r.form) form), width \(r.width), \(r.inputChannels) input channels, \(r.classes) classes, "
+            + (r.bottleneck == nil ? "\(r.maskPattern) masks" : "no masks"))
+    }
+    if let bottleneck = config.model.mlp?.bottleneck ?? { if case .resnet18(let r) = config.model { return r.bottleneck } else { return nil } }() {
+        print("\(bottleneck.kind) bottleneck, inner sizes \(bottleneck.innerSizes.map(String.init).joined(separator: ",")); "
+            + "\(result.totalWeights) weights against the target \(bottleneck.targetWeights) (residual \(signed(result.totalWeights - bottleneck.targetWeights)))")
     }
     print("data: \(config.data.dataset), \(config.training.epochs) epochs, batch \(config.training.batchSize), "
         + "lr \(config.training.learningRate) (\(config.training.schedule)), seed \(config.seed)")

@@ -23,8 +23,12 @@ public struct TrainResNet: ParsableCommand {
             RandomResizedCrop(224, scale 0.2..1) and flips for training, resize 256 and centre crop 224 \
             for testing, decoded for every batch on a background thread (pass --lr, --weight-decay \
             1e-4, --schedule cosine and --epochs 150 for the paper's ImageNet schedule).
-            Example (width 32 at the weights of width 8, the paper's level-down rule):
+            --method chooses how the wider model keeps the budget: sparse (static random masks, \
+            the default with a budget), linear-bottleneck (every weight a product of two factors) or \
+            nonlinear-bottleneck (each block's inner width shrinks), SPEC.md section 1.
+            Examples (width 32 at the weights of width 8):
               widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8
+              widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8 --method linear-bottleneck
             """)
 
     @OptionGroup var data: DataOptions
@@ -42,8 +46,11 @@ public struct TrainResNet: ParsableCommand {
     @Option(help: "Weight budget as the weight count of the dense model of this width.")
     var weightsOfWidth: Int?
 
+    @Option(help: "How the model keeps the budget: sparse (the default with --weights or --weights-of-width), linear-bottleneck or nonlinear-bottleneck; dense (the default without a budget) is the full model of --width.")
+    var method: WideningMethod?
+
     @Option(help: "How removals are spread: level-down (the paper's, the default), uniform or erk.")
-    var rule: RemovalRule = .levelDown
+    var rule: RemovalRule?
 
     @Flag(help: "Remove whole k x k kernels (paper Appendix C).")
     var ioOnly = false
@@ -108,12 +115,24 @@ public struct TrainResNet: ParsableCommand {
             guard base >= 1 else { throw ValidationError("--weights-of-width: expected a positive width, found \(base)") }
             return resNet18WeightShapes(width: base, inputChannels: dataset.channels, classes: classes, form: form).map(\.count).reduce(0, +)
         }
-        if let budget {
+        let method = try resolvedMethod(self.method, budget: budget)
+        var bottleneck: BottleneckConfig?
+        if let kind = method.bottleneckKind, let budget {
+            if ioOnly { throw ValidationError("--io-only: masks only; a \(method.rawValue) model has none") }
+            if rule != nil { throw ValidationError("--rule: spreads removed weights over masks; a \(method.rawValue) model has none") }
+            let plan = try reportingErrors {
+                try BottleneckPlan.resNet18(
+                    kind: kind, width: width, targetWeights: budget, atBaseWidth: try atBaseWidth(width: width, base: weightsOfWidth),
+                    inputChannels: dataset.channels, classes: classes, form: form)
+            }
+            // At its base width the non-linear bottleneck is the plain model: the same run.
+            if !plan.isPlainModel { bottleneck = BottleneckConfig(kind: kind.rawValue, innerSizes: plan.innerSizes, targetWeights: budget) }
+        } else if let budget {
             let dense = shapes.map(\.count).reduce(0, +)
             guard budget <= dense else {
                 throw ValidationError("weights: the dense model of width \(width) has \(dense) weights, fewer than the budget \(budget)")
             }
-            removed = try rule.removals(total: dense - budget, layers: shapes)
+            removed = try (rule ?? .levelDown).removals(total: dense - budget, layers: shapes)
             if ioOnly { removed = ioOnlyRemovals(removed, layers: shapes).removals }
         }
         let means = try parseFloats(channelMeans, option: "--channel-means")
@@ -129,9 +148,32 @@ public struct TrainResNet: ParsableCommand {
             model: .resnet18(ResNetModelConfig(
                 width: width, inputChannels: dataset.channels, classes: classes, form: form.rawValue,
                 removedWeights: removed, maskPattern: (ioOnly ? MaskPattern.ioOnly : .allEntries).rawValue,
-                convolution: convolution.rawValue)),
+                convolution: convolution.rawValue, bottleneck: bottleneck)),
             data: dataConfig, training: try training.config(defaults: TrainingOptions.resNetDefaults), seed: training.seed)
     }
+}
+
+/// The method asked for, or the default: sparse with a weight budget, dense without. A budget
+/// without a method that keeps it, or a method without its budget, is refused.
+func resolvedMethod(_ method: WideningMethod?, budget: Int?) throws -> WideningMethod {
+    let method = method ?? (budget == nil ? .dense : .sparse)
+    if method == .dense && budget != nil {
+        throw ValidationError("--method dense: the dense model of --width has its own weight count; leave out --weights / --weights-of-width")
+    }
+    if method != .dense && budget == nil {
+        throw ValidationError("--method \(method.rawValue): needs the weight budget (--weights or --weights-of-width)")
+    }
+    return method
+}
+
+/// Whether `width` is the base width itself (a linear bottleneck there keeps its full inner
+/// sizes, SPEC.md section 1); a width below the base is refused for bottlenecks.
+func atBaseWidth(width: Int, base: Int?) throws -> Bool {
+    guard let base else { return false }
+    if width < base {
+        throw ValidationError("--width: a bottleneck widens the model of --weights-of-width \(base); expected a width of at least \(base), found \(width)")
+    }
+    return width == base
 }
 
 func parseFloats(_ text: String, option: String) throws -> [Float] {

@@ -34,6 +34,8 @@ func weightedSum(_ output: Tensor, _ weights: Tensor) -> Double {
 struct GradientCheck {
     var worstInputError = 0.0
     var worstParameterError = 0.0
+    /// The parameter where `worstParameterError` was found, to say where a failing check failed.
+    var worstParameterName = ""
     var analyticParameterGradients: [[Float]] = []
 }
 
@@ -64,7 +66,7 @@ func checkGradients(_ layer: Layer, input: Tensor, mode: Mode = .training, step:
             if let mask = parameter.mask, mask[i] == 0 { continue }  // removed: not a free variable
             let analytic = Double(gradient[i])
             let error = abs(numeric(parameter.value, i) - analytic) / max(1, abs(analytic))
-            result.worstParameterError = max(result.worstParameterError, error)
+            if error > result.worstParameterError { (result.worstParameterError, result.worstParameterName) = (error, parameter.name) }
         }
     }
     return result
