@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .executable(name: "widesparse", targets: ["widesparse"]),
         .library(name: "WideSparse", targets: [
-            "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords", "Experiments",
+            "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords", "Experiments",
             "KernelAnalysis",
         ]),
     ],
@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
         .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CTurboJPEG", "CPNG"], swiftSettings: fastCode),
         .target(name: "RunRecords", swiftSettings: fastCode),
+        // The widening methods (dense, sparse, bottlenecks): architecture + budget -> model of a width.
+        .target(name: "Widening", dependencies: ["NeuralNetwork", "Sparsity", "Models", "RunRecords"], swiftSettings: fastCode),
         .target(
             name: "Training",
             dependencies: ["TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
@@ -45,14 +47,14 @@ let package = Package(
         .target(name: "KernelAnalysis", dependencies: ["TensorCore"], swiftSettings: fastCode),
         .target(
             name: "Experiments",
-            dependencies: ["Training", "RunRecords", "Datasets", "Models", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Training", "RunRecords", "Datasets", "Models", "Widening", .product(name: "Yams", package: "Yams")],
             swiftSettings: fastCode),
         // Reads run folders through Experiments' results (never runs anything).
         .target(name: "Reporting", dependencies: ["Experiments", "RunRecords"], swiftSettings: fastCode),
         .target(
             name: "WideSparseCLI",
             dependencies: [
-                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords", "Experiments",
+                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords", "Experiments",
                 "KernelAnalysis", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastCode),
@@ -60,7 +62,7 @@ let package = Package(
         .testTarget(
             name: "WideSparseTests",
             dependencies: [
-                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "Training", "RunRecords",
+                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords",
                 "Experiments", "KernelAnalysis", "Reporting", "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
             // Golden files are read by path (ReportTests), not bundled.

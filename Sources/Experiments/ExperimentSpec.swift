@@ -1,9 +1,10 @@
 import Foundation
 import Models
+import Widening
 
 /// An experiment: a constant-weight width family (or several) written down once. Every field
 /// that takes a value also takes a list of values, and lists multiply (datasets x base widths x
-/// methods x widths x rules x masks x last-layer connectivities x option values x seeds).
+/// methods x widened stages x widths x rules x masks x last-layer connectivities x option values x seeds).
 ///
 ///     name: figure6-quick
 ///     model: resnet18                 # or mlp
@@ -14,6 +15,7 @@ import Models
 ///                                     # linear-bottleneck, nonlinear-bottleneck: those weights without masks (Figure 3)
 ///     rule: level-down                # level-down, uniform or erk
 ///     io_only: false                  # ResNet-18: remove whole kernels (Figure 9: [false, true])
+///     widen_stages: ["1,2,3,4", "4"]  # ResNet-18: which stages widen (the others keep the base width's)
 ///     seeds: [0, 1, 2]
 ///     options:                        # any option of `widesparse train <model>`, by name
 ///       epochs: 20
@@ -39,19 +41,22 @@ public struct ExperimentSpec: Equatable, Sendable {
     /// MLP only: the paper's Figure 5 split (the last layer's connectivity; the first layer takes the rest).
     public var lastLayerConnectivities: [Double]?
     public var seeds: [UInt64]
+    /// ResNet-18: the stages that widen, one set per entry (default: all four); the others keep
+    /// the base width's channels.
+    public var widenedStages: [[Int]]
     /// `widesparse train <model>` options, by name, each with one or more values, sorted by name.
     public var options: [(name: String, values: [String])]
 
-    public static let methodNames = WideningMethod.allCases.map(\.rawValue)
+    public static var methodNames: [String] { WideningMethods.names }
     public static let ruleNames = ["level-down", "uniform", "erk"]
     static let fields = [
         "name", "description", "model", "dataset", "datasets", "data_dir", "base_width", "base_widths", "widths",
         "factors", "weights", "methods", "method", "rule", "rules", "io_only", "last_layer_connectivity", "seed", "seeds",
-        "options",
+        "widen_stages", "options",
     ]
     /// Options the structured fields set; giving them under `options` would contradict those.
     public static let reservedOptions = [
-        "width", "weights", "weights-of-width", "method", "rule", "io-only", "last-layer-connectivity", "removed", "seed",
+        "width", "weights", "weights-of-width", "base-width", "widen-stages", "method", "rule", "io-only", "last-layer-connectivity", "removed", "seed",
         "dataset", "data-dir", "out", "restart", "stop-after-epochs", "threads", "resume", "execution",
     ]
 
@@ -60,6 +65,7 @@ public struct ExperimentSpec: Equatable, Sendable {
             && a.dataDirectories == b.dataDirectories && a.baseWidths == b.baseWidths && a.widths == b.widths
             && a.factors == b.factors && a.weights == b.weights && a.methods == b.methods && a.rules == b.rules
             && a.ioOnly == b.ioOnly && a.lastLayerConnectivities == b.lastLayerConnectivities && a.seeds == b.seeds
+            && a.widenedStages == b.widenedStages
             && a.options.map(\.name) == b.options.map(\.name) && a.options.map(\.values) == b.options.map(\.values)
     }
 
@@ -100,10 +106,27 @@ public struct ExperimentSpec: Equatable, Sendable {
         for rule in rules where !ExperimentSpec.ruleNames.contains(rule) {
             throw SpecError(file: file, field: "rule", expected: "one of \(ExperimentSpec.ruleNames.joined(separator: ", "))", found: "'\(rule)'")
         }
-        if model == "mlp" && methods.contains(WideningMethod.nonlinearBottleneck.rawValue) {
-            throw SpecError(file: file, field: "methods", expected: "dense, sparse or linear-bottleneck for the MLP (its one pair of layers has the hidden units as its inner width; see README)",
-                            found: "nonlinear-bottleneck")
+        let architecture: Architecture = model == "mlp" ? .mlp1(inputSize: 784, classes: 10) : .resNet18(inputChannels: 3, classes: 10, form: .cifar)
+        for method in methods {
+            if let reason = try WideningMethods.named(method).inapplicable(to: architecture) {
+                throw SpecError(file: file, field: "methods", expected: "methods that apply to model \(model)", found: "\(method): \(reason)")
+            }
         }
+        let model = self.model
+        widenedStages = try fields.strings(one: "widen_stages", many: nil).map { entries in
+            try entries.map { entry in
+                let stages = entry.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard model == "resnet18" else {
+                    throw SpecError(file: file, field: "widen_stages", expected: "it only with model resnet18", found: "model \(model)")
+                }
+                guard stages.count == entry.split(separator: ",").count, !stages.isEmpty,
+                      stages.allSatisfy({ (1...4).contains($0) }), stages == stages.sorted(), Set(stages).count == stages.count else {
+                    throw SpecError(file: file, field: "widen_stages", expected: "entries of distinct stage numbers 1...4, ascending (e.g. \"4\" or \"1,2\")",
+                                    found: "'\(entry)'")
+                }
+                return stages
+            }
+        } ?? [[1, 2, 3, 4]]
         ioOnly = try fields.booleans("io_only") ?? [false]
         if model == "mlp" && ioOnly.contains(true) {
             throw SpecError(file: file, field: "io_only", expected: "false for the MLP (io-only masks remove whole convolution kernels)", found: "true")

@@ -1,53 +1,57 @@
 import Foundation
 import RunRecords
 import Training
+import Widening
 
 /// One point of an experiment before it is resolved: what `widesparse train <model>` is given.
 public struct RunRequest: Equatable, Sendable {
-    public enum Sparsity: Equatable, Sendable {
-        /// At the dense weights of `baseWidth` (or `weights`), removals spread by `rule`.
-        case spread(baseWidth: Int, weights: Int?, rule: String, ioOnly: Bool)
-        /// MLP, paper Figure 5: the last layer keeps this connectivity, the first takes the rest.
-        case lastLayer(baseWidth: Int, weights: Int?, connectivity: Double)
-        /// No masks: a bottleneck ("linear-bottleneck" or "nonlinear-bottleneck") at the dense
-        /// weights of `baseWidth` (or `weights`).
-        case bottleneck(method: String, baseWidth: Int, weights: Int?)
-    }
-
     /// "mlp" or "resnet18"
     public var model: String
     public var dataset: String
     public var dataDirectory: String?
     public var width: Int
-    /// nil: the dense model of this width.
-    public var sparsity: Sparsity?
+    /// The widening method's name (Widening's `WideningMethods`) and its options.
+    public var method: String
+    public var baseWidth: Int
+    /// The budget of methods that keep one (nil: the weights of the plain dense base model).
+    public var weights: Int?
+    /// Sparse: the removal rule, io-only masks, or the MLP's last-layer connectivity.
+    public var rule: String?
+    public var ioOnly: Bool = false
+    public var lastLayerConnectivity: Double?
+    /// ResNet-18: the stages that widen (nil: all four).
+    public var widenedStages: [Int]?
     public var seed: UInt64
     /// Options of `widesparse train <model>`, one value each.
     public var options: [(name: String, value: String)]
 
     public static func == (a: RunRequest, b: RunRequest) -> Bool {
         a.model == b.model && a.dataset == b.dataset && a.dataDirectory == b.dataDirectory && a.width == b.width
-            && a.sparsity == b.sparsity && a.seed == b.seed && a.options.map(\.name) == b.options.map(\.name)
-            && a.options.map(\.value) == b.options.map(\.value)
+            && a.method == b.method && a.baseWidth == b.baseWidth && a.weights == b.weights && a.rule == b.rule
+            && a.ioOnly == b.ioOnly && a.lastLayerConnectivity == b.lastLayerConnectivity && a.widenedStages == b.widenedStages
+            && a.seed == b.seed && a.options.map(\.name) == b.options.map(\.name) && a.options.map(\.value) == b.options.map(\.value)
+    }
+
+    /// The same point as the dense model of its width (and stages).
+    public var denseTwin: RunRequest {
+        var dense = self
+        dense.method = DenseWidening.name
+        (dense.weights, dense.rule, dense.ioOnly, dense.lastLayerConnectivity) = (nil, nil, false, nil)
+        return dense
     }
 
     /// The command-line arguments of `widesparse train <model>` for this run. Options in `flags`
     /// take no value: "true" gives the flag, "false" leaves it out.
     public func arguments(flags: Set<String>) throws -> [String] {
-        var arguments = ["--dataset", dataset, "--width", "\(width)", "--seed", "\(seed)"]
+        var arguments = ["--dataset", dataset, "--width", "\(width)", "--seed", "\(seed)", "--method", method]
         if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
-        switch sparsity {
-        case nil: break
-        case .spread(let baseWidth, let weights, let rule, let ioOnly):
+        if (try? WideningMethods.named(method).keepsBudget) ?? true {
             arguments += weights.map { ["--weights", "\($0)"] } ?? ["--weights-of-width", "\(baseWidth)"]
-            arguments += ["--rule", rule] + (ioOnly ? ["--io-only"] : [])
-        case .lastLayer(let baseWidth, let weights, let connectivity):
-            arguments += weights.map { ["--weights", "\($0)"] } ?? ["--weights-of-width", "\(baseWidth)"]
-            arguments += ["--last-layer-connectivity", "\(connectivity)"]
-        case .bottleneck(let method, let baseWidth, let weights):
-            arguments += weights.map { ["--weights", "\($0)"] } ?? ["--weights-of-width", "\(baseWidth)"]
-            arguments += ["--method", method]
         }
+        if let rule { arguments += ["--rule", rule] }
+        if ioOnly { arguments.append("--io-only") }
+        if let lastLayerConnectivity { arguments += ["--last-layer-connectivity", "\(lastLayerConnectivity)"] }
+        if let widenedStages { arguments += ["--widen-stages", widenedStages.map(String.init).joined(separator: ","), "--base-width", "\(baseWidth)"] }
         for (name, value) in options {
             if flags.contains(name) {
                 guard let on = parseBoolean(value) else {
@@ -61,18 +65,17 @@ public struct RunRequest: Equatable, Sendable {
         return arguments
     }
 
-    /// A short description for progress lines: "fashion-mnist width 32 sparse seed 1 lr=0.05".
+    /// A short description for progress lines: "fashion-mnist width 32 sparse at width 8's weights (level-down) seed 1 lr=0.05".
     public var summary: String {
         var parts = [dataset, "width \(width)"]
-        switch sparsity {
-        case nil: parts.append("dense")
-        case .spread(let base, let weights, let rule, let ioOnly):
-            parts.append("sparse at \(weights.map { "\($0) weights" } ?? "width \(base)'s weights") (\(rule)\(ioOnly ? ", io-only" : ""))")
-        case .lastLayer(let base, let weights, let connectivity):
-            parts.append("sparse at \(weights.map { "\($0) weights" } ?? "width \(base)'s weights") (last layer \(connectivity))")
-        case .bottleneck(let method, let base, let weights):
-            parts.append("\(method) at \(weights.map { "\($0) weights" } ?? "width \(base)'s weights")")
+        if method == DenseWidening.name {
+            parts.append("dense")
+        } else {
+            let details = [rule, ioOnly ? "io-only" : nil, lastLayerConnectivity.map { "last layer \($0)" }].compactMap { $0 }
+            parts.append("\(method) at \(weights.map { "\($0) weights" } ?? "width \(baseWidth)'s weights")"
+                + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
         }
+        if let widenedStages { parts.append("stages \(widenedStages.map(String.init).joined(separator: ",")) widened") }
         parts.append("seed \(seed)")
         parts += options.map { "\($0.name)=\($0.value)" }
         return parts.joined(separator: " ")
@@ -115,7 +118,7 @@ public struct SweepPlan: Sendable {
     /// The runs that train (no infeasible or duplicate entries).
     public var trainable: [PlannedRun] { runs.filter { $0.id != nil } }
 
-    /// Expands `spec` in a fixed order: dataset, base width, method, width, rule, mask pattern,
+    /// Expands `spec` in a fixed order: dataset, base width, method, widened stages, width, rule, mask pattern,
     /// last-layer connectivity, option values (in option-name order), seed.
     public init(spec: ExperimentSpec, runsRoot: String, file: String, resolve: RunResolver) throws {
         self.spec = spec
@@ -127,31 +130,30 @@ public struct SweepPlan: Sendable {
         for dataset in spec.datasets {
             for baseWidth in spec.baseWidths {
                 for method in spec.methods {
-                    for width in spec.widths(baseWidth: baseWidth) {
-                        var sparsities: [(RunRequest.Sparsity?, String?)] = [(nil, nil)]
-                        if method.hasSuffix("-bottleneck") {
-                            sparsities = [(.bottleneck(method: method, baseWidth: baseWidth, weights: spec.weights), nil)]
-                        } else if method == "sparse" {
-                            if let connectivities = spec.lastLayerConnectivities {
-                                sparsities = connectivities.map {
-                                    (.lastLayer(baseWidth: baseWidth, weights: spec.weights, connectivity: $0), "last-layer-connectivity=\($0)")
-                                }
-                            } else {
-                                sparsities = spec.rules.flatMap { rule in
-                                    spec.ioOnly.map { (.spread(baseWidth: baseWidth, weights: spec.weights, rule: rule, ioOnly: $0), rule + ($0 ? ", io-only" : "")) }
+                    for stages in spec.widenedStages {
+                        for width in spec.widths(baseWidth: baseWidth) {
+                            // The sparse method's own choices (rule x mask pattern, or Figure 5's split); one entry otherwise.
+                            var variants: [(rule: String?, ioOnly: Bool, lastLayer: Double?, label: String?)] = [(nil, false, nil, nil)]
+                            if method == SparseWidening.name {
+                                if let connectivities = spec.lastLayerConnectivities {
+                                    variants = connectivities.map { (nil, false, $0, "last-layer-connectivity=\($0)") }
+                                } else {
+                                    variants = spec.rules.flatMap { rule in spec.ioOnly.map { (rule, $0, nil, rule + ($0 ? ", io-only" : "")) } }
                                 }
                             }
-                        }
-                        for (sparsity, rule) in sparsities {
-                            for options in optionCombinations {
-                                for seed in spec.seeds {
-                                    let request = RunRequest(
-                                        model: spec.model, dataset: dataset, dataDirectory: spec.dataDirectories[dataset], width: width,
-                                        sparsity: sparsity, seed: seed, options: options)
-                                    let labels = RunLabels(
-                                        experiment: spec.name, method: method, baseWidth: baseWidth,
-                                        wideningFactor: Double(width) / Double(baseWidth), rule: rule)
-                                    requests.append((request, labels))
+                            for variant in variants {
+                                for options in optionCombinations {
+                                    for seed in spec.seeds {
+                                        let request = RunRequest(
+                                            model: spec.model, dataset: dataset, dataDirectory: spec.dataDirectories[dataset], width: width,
+                                            method: method, baseWidth: baseWidth, weights: spec.weights, rule: variant.rule,
+                                            ioOnly: variant.ioOnly, lastLayerConnectivity: variant.lastLayer,
+                                            widenedStages: stages == [1, 2, 3, 4] ? nil : stages, seed: seed, options: options)
+                                        let labels = RunLabels(
+                                            experiment: spec.name, method: method, baseWidth: baseWidth,
+                                            wideningFactor: Double(width) / Double(baseWidth), rule: variant.label)
+                                        requests.append((request, labels))
+                                    }
                                 }
                             }
                         }
@@ -177,9 +179,7 @@ public struct SweepPlan: Sendable {
             } catch {
                 // Infeasible only if the same run without sparsity can be built; otherwise the
                 // spec itself is wrong and nothing starts.
-                var dense = request
-                dense.sparsity = nil
-                if request.sparsity != nil, let config = try? resolve(dense), (try? config.validate()) != nil {
+                if request.method != DenseWidening.name, let config = try? resolve(request.denseTwin), (try? config.validate()) != nil {
                     status = .infeasible(reason: "\(error)")
                 } else {
                     throw SpecError(file: file, field: nil, expected: "runs that can be built", found: "\(request.summary): \(error)")

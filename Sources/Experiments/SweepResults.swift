@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Widening
 import RunRecords
 
 /// One run as the results table shows it, read from its directory.
@@ -41,21 +42,24 @@ public struct ResultRow: Sendable {
         }
     }
 
-    /// (weights of the model, weights of the plain dense model of this width), from the config alone.
+    /// (weights of the model, weights of the plain dense model of this width and stage widths), from the config alone.
     public var weights: (kept: Int, dense: Int) {
         switch config.model {
         case .mlp(let mlp):
-            let dense = mlp.inputSize * mlp.width + mlp.width * mlp.classes
+            let architecture = Architecture.mlp1(inputSize: mlp.inputSize, classes: mlp.classes)
+            let dense = architecture.layers(width: mlp.width, stageWidths: nil).map(\.count).reduce(0, +)
             if let bottleneck = mlp.bottleneck {
-                let shapes = MLP1Configuration(inputSize: mlp.inputSize, width: mlp.width, classes: mlp.classes, linearBottleneck: bottleneck.innerSizes).weightShapes
-                return (shapes.map(\.count).reduce(0, +), dense)
+                return (architecture.layers(width: mlp.width, stageWidths: nil, bottleneck: .linear(innerSizes: bottleneck.innerSizes))
+                    .map(\.count).reduce(0, +), dense)
             }
             return (dense - mlp.removedWeights.reduce(0, +), dense)
         case .resnet18(let resnet):
             let form = ResNetForm(rawValue: resnet.form) ?? .cifar
             func total(_ bottleneck: Bottleneck?) -> Int {
-                resNet18WeightShapes(width: resnet.width, inputChannels: resnet.inputChannels, classes: resnet.classes, form: form, bottleneck: bottleneck)
-                    .map(\.count).reduce(0, +)
+                resNet18WeightShapes(
+                    width: resnet.width, inputChannels: resnet.inputChannels, classes: resnet.classes, form: form,
+                    stageWidths: resnet.stageWidths, bottleneck: bottleneck
+                ).map(\.count).reduce(0, +)
             }
             let dense = total(nil)
             if let bottleneck = resnet.bottleneck, let kind = BottleneckKind(rawValue: bottleneck.kind) {
@@ -63,6 +67,13 @@ public struct ResultRow: Sendable {
             }
             return (dense - resnet.removedWeights.reduce(0, +), dense)
         }
+    }
+
+    /// ResNet-18 widened in chosen stages: the stages (1...4) whose channels follow the width; nil
+    /// for the standard model (every stage).
+    public var widenedStages: [Int]? {
+        guard case .resnet18(let resnet) = config.model, let stages = resnet.stageWidths else { return nil }
+        return (1...4).filter { stages[$0 - 1] == resnet.width << ($0 - 1) }
     }
 
     public var isBottleneck: Bool { bottleneck != nil }
@@ -74,16 +85,20 @@ public struct ResultRow: Sendable {
     public var connectivity: Double { Double(weights.kept) / Double(weights.dense) }
     public var method: String {
         if let method = labels?.method { return method }
-        if let kind = bottleneck.flatMap({ BottleneckKind(rawValue: $0.kind) }) { return kind.method.rawValue }
-        return isDense ? "dense" : "sparse"
+        let removed: [Int]
+        switch config.model {
+        case .mlp(let mlp): removed = mlp.removedWeights
+        case .resnet18(let resnet): removed = resnet.removedWeights
+        }
+        return WideningMethods.name(bottleneck: bottleneck.flatMap { BottleneckKind(rawValue: $0.kind) }, removedWeights: removed)
     }
 
     /// Everything but the seed: runs with equal keys are repeats over seeds.
     public var groupKey: String { configKey(removing: ["seed"]) }
 
-    /// Everything but seed, width, sparsity and bottleneck: the runs of one family (every method)
-    /// and its dense references.
-    public var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern", "bottleneck"]) }
+    /// Everything but seed, width, sparsity, bottleneck and stage widths: the runs of one family
+    /// (every method, every choice of widened stages) and its dense references.
+    public var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern", "bottleneck", "stageWidths"]) }
 
     private func configKey(removing keys: Set<String>) -> String {
         guard let data = try? JSONEncoder().encode(config),
@@ -178,7 +193,7 @@ public struct SweepResults: Sendable {
             let sparse = groups[index].first
             let family = groups.filter { $0.first.familyKey == sparse.familyKey && $0.first.isDense }
             guard let base = family.first(where: { $0.first.weights.kept == sparse.weights.kept })?.bestTest?.mean,
-                  let dense = family.first(where: { $0.first.width == sparse.width })?.bestTest?.mean,
+                  let dense = family.first(where: { $0.first.width == sparse.width && $0.first.widenedStages == sparse.widenedStages })?.bestTest?.mean,
                   let accuracy = groups[index].bestTest?.mean, abs(dense - base) > 1e-12 else { continue }
             groups[index].fractionDueToWidth = (accuracy - base) / (dense - base)
         }
@@ -196,7 +211,7 @@ public struct SweepResults: Sendable {
     public func csv() -> String {
         let header = [
             "run_id", "state", "experiment", "model", "dataset", "method", "base_width", "widening_factor", "width", "rule",
-            "mask_pattern", "seed", "lr", "epochs", "weights", "dense_weights", "connectivity", "best_test_accuracy",
+            "mask_pattern", "widened_stages", "stage_widths", "inner_sizes", "seed", "lr", "epochs", "weights", "dense_weights", "connectivity", "best_test_accuracy",
             "best_test_epoch", "final_test_accuracy", "final_train_accuracy", "best_train_accuracy", "seconds", "note",
         ]
         var lines = [header.joined(separator: ",")]
@@ -204,14 +219,19 @@ public struct SweepResults: Sendable {
             let (kept, dense) = row.weights
             let result = row.result
             let pattern: String
+            var stageWidths = ""
             switch row.config.model {
-            case .mlp: pattern = "all-entries"
-            case .resnet18(let resnet): pattern = resnet.maskPattern
+            case .mlp: pattern = row.isSparse ? "all-entries" : ""
+            case .resnet18(let resnet):
+                pattern = row.isSparse ? resnet.maskPattern : ""
+                stageWidths = resnet.stageWidths.map { $0.map(String.init).joined(separator: " ") } ?? ""
             }
+            let widened = row.widenedStages.map { $0.map(String.init).joined(separator: " ") } ?? ""
+            let inner = row.bottleneck.map { $0.innerSizes.map(String.init).joined(separator: " ") } ?? ""
             let fields: [String] = [
                 row.id, row.state.rawValue, row.labels?.experiment ?? "", modelName(row.config.model), row.config.data.dataset, row.method,
                 row.labels?.baseWidth.map(String.init) ?? "", row.labels?.wideningFactor.map { "\($0)" } ?? "", "\(row.width)",
-                row.labels?.rule ?? "", pattern, "\(row.config.seed)", "\(row.config.training.learningRate)", "\(row.config.training.epochs)",
+                row.labels?.rule ?? "", pattern, widened, stageWidths, inner, "\(row.config.seed)", "\(row.config.training.learningRate)", "\(row.config.training.epochs)",
                 "\(kept)", "\(dense)", "\(Double(kept) / Double(dense))", result.map { "\($0.bestTestAccuracy)" } ?? "",
                 result.map { "\($0.bestTestEpoch)" } ?? "", result.map { "\($0.finalTestAccuracy)" } ?? "",
                 result.map { "\($0.finalTrainAccuracy)" } ?? "", result.map { "\($0.bestTrainAccuracy)" } ?? "",
@@ -227,7 +247,8 @@ public struct SweepResults: Sendable {
     public func table() -> String {
         let groups = self.groups()
         let varying = varyingFields(groups.map(\.first))
-        var header = ["dataset", "model", "method", "rule", "width", "weights", "conn."] + varying.map(\.name)
+        let anyStages = groups.contains { $0.first.widenedStages != nil }
+        var header = ["dataset", "model", "method", "rule"] + (anyStages ? ["stages"] : []) + ["width", "weights", "conn."] + varying.map(\.name)
         header += ["runs", "best test % (sd)", "final train % (sd)", "by width"]
         var lines = [header]
         func spread(_ value: Spread?) -> String {
@@ -238,10 +259,9 @@ public struct SweepResults: Sendable {
             let (kept, dense) = row.weights
             let done = group.rows.filter { $0.state == .done }.count
             let flat = flattened(row.config)
-            var line = [
-                row.config.data.dataset, modelName(row.config.model), row.method, row.labels?.rule ?? "", "\(row.width)", "\(kept)",
-                String(format: "%.4f", Double(kept) / Double(dense)),
-            ]
+            var line = [row.config.data.dataset, modelName(row.config.model), row.method, row.labels?.rule ?? ""]
+            if anyStages { line.append((row.widenedStages ?? [1, 2, 3, 4]).map(String.init).joined(separator: ",")) }
+            line += ["\(row.width)", "\(kept)", String(format: "%.4f", Double(kept) / Double(dense))]
             line += varying.map { flat[$0.key] ?? "" }
             line += [
                 "\(done)/\(group.rows.count)", spread(group.bestTest), spread(group.finalTrain),
@@ -267,7 +287,7 @@ public struct SweepResults: Sendable {
 /// Config fields (dotted) that take more than one value over `rows`, other than those the
 /// table shows anyway (width, sparsity, seed, data location).
 public func varyingFields(_ rows: [ResultRow]) -> [(key: String, name: String)] {
-    let shown: Set<String> = ["seed", "width", "removedWeights", "maskPattern", "location", "kind", "innerSizes", "targetWeights"]
+    let shown: Set<String> = ["seed", "width", "removedWeights", "maskPattern", "location", "kind", "innerSizes", "targetWeights", "stageWidths"]
     var values: [String: Set<String>] = [:]
     for row in rows { for (key, value) in flattened(row.config) { values[key, default: []].insert(value) } }
     let keys = values.filter { $0.value.count > 1 && !shown.contains(String($0.key.split(separator: ".").last!)) }.keys.sorted()

@@ -15,6 +15,8 @@ import TensorCore
 /// factors (`FactorisedConv2d`, `FactorisedLinear`); non-linear, each block's inner width shrinks.
 public final class ResNet18: Layer {
     public let width: Int
+    /// Channels of the four stages.
+    public let stageWidths: [Int]
     public let form: ResNetForm
     public let bottleneck: Bottleneck?
     public let layout: ImageLayout
@@ -26,20 +28,26 @@ public final class ResNet18: Layer {
 
     private let network: Sequential
 
-    public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar,
+    /// `stageWidths`: the channels of the four stages (default width, 2, 4, 8 x width); the stem
+    /// has stage 1's, the classifier reads stage 4's.
+    public init(width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar, stageWidths: [Int]? = nil,
                 layout: ImageLayout? = nil, convolution: ConvolutionAlgorithm = .direct, bottleneck: Bottleneck? = nil) {
-        precondition(width > 0 && inputChannels > 0 && classes > 0, "ResNet18 needs positive sizes")
+        let stages = stageWidths ?? resNet18StageWidths(width: width)
+        precondition(width > 0 && inputChannels > 0 && classes > 0 && stages.count == 4 && stages.allSatisfy { $0 > 0 },
+                     "ResNet18 needs positive sizes and four stage widths")
         self.width = width
+        self.stageWidths = stages
         self.form = form
         self.bottleneck = bottleneck
-        let shapes = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form, bottleneck: bottleneck)
+        let shapes = resNet18WeightShapes(
+            width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stages, bottleneck: bottleneck)
         let layout = layout ?? ResNet18.preferredLayout(channelCounts: shapes.filter { $0.kind == .convolution }.map(\.outChannels))
         self.layout = layout
         self.convolution = convolution
         // Linear bottleneck: the inner size of each plain weight, by its name.
         var linearInnerSizes: [String: Int] = [:]
         if case .linear(let innerSizes) = bottleneck {
-            let plain = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
+            let plain = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stages)
             precondition(innerSizes.count == plain.count, "one inner size per weight tensor (\(plain.count))")
             linearInnerSizes = Dictionary(uniqueKeysWithValues: zip(plain.map(\.name), innerSizes))
         }
@@ -47,16 +55,16 @@ public final class ResNet18: Layer {
         if case .nonlinear(let innerWidths) = bottleneck { blockInnerWidths = innerWidths }
         let stemInput: ImageLayout = layout == .blocked16 ? .channelsFirst : layout
         stem = form == .cifar
-            ? FactorisedConv2d(inChannels: inputChannels, outChannels: width, kernel: 3, stride: 1, padding: 1,
+            ? FactorisedConv2d(inChannels: inputChannels, outChannels: stages[0], kernel: 3, stride: 1, padding: 1,
                                innerChannels: linearInnerSizes["conv1.weight"], layout: layout, inputLayout: stemInput,
                                algorithm: convolution, name: "conv1")
-            : FactorisedConv2d(inChannels: inputChannels, outChannels: width, kernel: 7, stride: 2, padding: 3,
+            : FactorisedConv2d(inChannels: inputChannels, outChannels: stages[0], kernel: 7, stride: 2, padding: 3,
                                innerChannels: linearInnerSizes["conv1.weight"], layout: layout, inputLayout: stemInput, name: "conv1")
-        stemNorm = BatchNorm(features: width, layout: layout, name: "bn1")
+        stemNorm = BatchNorm(features: stages[0], layout: layout, name: "bn1")
         var blocks: [BasicBlock] = []
-        var channels = width
+        var channels = stages[0]
         for stage in 1...4 {
-            let out = width << (stage - 1)
+            let out = stages[stage - 1]
             for block in 0..<2 {
                 let stride = stage > 1 && block == 0 ? 2 : 1
                 blocks.append(BasicBlock(
@@ -67,7 +75,7 @@ public final class ResNet18: Layer {
         }
         self.blocks = blocks
         classifier = FactorisedLinear(
-            inFeatures: 8 * width, outFeatures: classes, bias: true, innerFeatures: linearInnerSizes["linear.weight"], name: "linear")
+            inFeatures: stages[3], outFeatures: classes, bias: true, innerFeatures: linearInnerSizes["linear.weight"], name: "linear")
         var layers: [Layer] = layout == .channelsLast ? [ToChannelsLast()] : []
         layers += [stem, stemNorm, ReLU()]
         if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1, layout: layout)) }

@@ -14,14 +14,21 @@ public enum ResNetForm: String, Codable, CaseIterable, Sendable {
 ///
 /// For the CIFAR form the total is 2724 w^2 + 9 c w + 8 k w (c input channels, k classes).
 ///
+/// `stageWidths` (default `resNet18StageWidths(width:)`) gives the four stages other widths, for
+/// models widened in chosen stages only; the stem has stage 1's width, the classifier reads stage 4's.
+///
 /// With a `bottleneck`: a linear one replaces every tensor by its two factors
 /// (`linearBottleneckShapes`); a non-linear one gives block b's conv1 `innerWidths[b]` outputs
 /// and its conv2 as many inputs.
 public func resNet18WeightShapes(
-    width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar, bottleneck: Bottleneck? = nil
+    width: Int, inputChannels: Int = 3, classes: Int = 10, form: ResNetForm = .cifar, stageWidths: [Int]? = nil,
+    bottleneck: Bottleneck? = nil
 ) -> [WeightShape] {
+    let stages = stageWidths ?? resNet18StageWidths(width: width)
+    precondition(stages.count == 4, "one width per stage (4)")
     if case .linear(let innerSizes) = bottleneck {
-        return linearBottleneckShapes(resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form), innerSizes: innerSizes)
+        let plain = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stages)
+        return linearBottleneckShapes(plain, innerSizes: innerSizes)
     }
     var innerWidths: [Int]? = nil
     if case .nonlinear(let widths) = bottleneck {
@@ -29,11 +36,11 @@ public func resNet18WeightShapes(
         innerWidths = widths
     }
     var shapes: [WeightShape] = [
-        .convolution("conv1.weight", out: width, in: inputChannels, kernel: form == .cifar ? 3 : 7),
+        .convolution("conv1.weight", out: stages[0], in: inputChannels, kernel: form == .cifar ? 3 : 7),
     ]
-    var channels = width
+    var channels = stages[0]
     for stage in 1...4 {
-        let out = width << (stage - 1)
+        let out = stages[stage - 1]
         for block in 0..<2 {
             let prefix = "layer\(stage).\(block)"
             let inner = innerWidths?[2 * (stage - 1) + block] ?? out
@@ -45,6 +52,9 @@ public func resNet18WeightShapes(
             channels = out
         }
     }
-    shapes.append(.fullyConnected("linear.weight", out: classes, in: 8 * width))
+    shapes.append(.fullyConnected("linear.weight", out: classes, in: stages[3]))
     return shapes
 }
+
+/// The stage widths of the standard ResNet-18 of `width`: width, 2, 4 and 8 x width.
+public func resNet18StageWidths(width: Int) -> [Int] { (0..<4).map { width << $0 } }

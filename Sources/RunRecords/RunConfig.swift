@@ -68,12 +68,16 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
     public var convolution: String?
     /// A bottleneck model instead of the plain one (then nothing is removed).
     public var bottleneck: BottleneckConfig?
+    /// Widened in chosen stages only: the channels of the four stages (absent: width, 2, 4 and
+    /// 8 x width). Part of the run id.
+    public var stageWidths: [Int]?
 
     public init(
         width: Int, inputChannels: Int, classes: Int, form: String, removedWeights: [Int], maskPattern: String,
-        convolution: String? = nil, bottleneck: BottleneckConfig? = nil
+        convolution: String? = nil, bottleneck: BottleneckConfig? = nil, stageWidths: [Int]? = nil
     ) {
         self.bottleneck = bottleneck
+        self.stageWidths = stageWidths
         self.width = width
         self.inputChannels = inputChannels
         self.classes = classes

@@ -91,7 +91,10 @@ extension ResNetModelConfig {
         let form = try parseChoice(self.form, field: "form", as: ResNetForm.self)
         _ = try parseChoice(maskPattern, field: "mask-pattern", as: MaskPattern.self)
         _ = try convolutionAlgorithm()
-        let shapes = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
+        if let stageWidths, stageWidths.count != 4 || stageWidths.contains(where: { $0 < 1 }) {
+            throw ConfigError(field: "stageWidths", expected: "4 positive channel counts (one per stage)", found: stageWidths.map(String.init).joined(separator: ","))
+        }
+        let shapes = resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stageWidths)
         guard removedWeights.count == shapes.count else {
             throw ConfigError(field: "removed", expected: "\(shapes.count) counts (one per weight tensor)", found: "\(removedWeights.count)")
         }

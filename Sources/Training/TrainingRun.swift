@@ -223,7 +223,7 @@ public func buildResNet(_ config: ResNetModelConfig, masterSeed: UInt64, sampleS
     }
     let form = try parseChoice(config.form, field: "form", as: ResNetForm.self)
     let model = ResNet18(
-        width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: form,
+        width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: form, stageWidths: config.stageWidths,
         convolution: try config.convolutionAlgorithm(), bottleneck: config.bottleneckValue)
     if config.bottleneck != nil {
         // Bottleneck models have no masks.

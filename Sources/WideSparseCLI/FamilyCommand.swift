@@ -3,6 +3,7 @@ import Foundation
 import Models
 import NeuralNetwork
 import Sparsity
+import Widening
 
 /// The architectures a family can be built from.
 public enum FamilyModel: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -12,15 +13,16 @@ public enum FamilyModel: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// `widesparse family`: inspect a constant-weight width family before training anything.
 public struct Family: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Print a width family at a constant number of weights: per-layer weights, removals and connectivity.",
+        abstract: "Print a width family at a constant number of weights: per-layer shapes, weights, removals and the total against the budget.",
         discussion: """
-            The budget is the number of weights of the dense model of --base-width. Each wider \
-            member removes the difference by --rule (SPEC.md section 2); only convolution and fully \
+            The budget is the number of weights of the dense model of --base-width (or --weights). \
+            --method says how each wider member keeps it (SPEC.md section 1): sparse (the default) \
+            removes the difference by --rule (SPEC.md section 2); linear-bottleneck and \
+            nonlinear-bottleneck have no masks: one global fraction shrinks every inner size, and each \
+            width shows its fraction, the shapes of every factor and the residual from the budget; \
+            dense shows the dense model of every width. --widen-stages (ResNet-18) widens only the \
+            stages named; the others keep the base width's channels. Only convolution and fully \
             connected weights count. The per-layer table is the data of the paper's Figure 10.
-            --method linear-bottleneck or nonlinear-bottleneck keeps the budget without masks \
-            (SPEC.md section 1): one global fraction shrinks every inner size, and each width shows \
-            its fraction, the inner sizes per layer, its weights and the residual from the budget. \
-            --method dense shows the dense model of every width.
             Examples:
               widesparse family mlp
               widesparse family mlp --grid                      # the Figure 5 grid
@@ -28,6 +30,7 @@ public struct Family: ParsableCommand {
               widesparse family resnet18 --form imagenet --json
               widesparse family resnet18 --method linear-bottleneck --factors 1,2,4
               widesparse family mlp --method linear-bottleneck
+              widesparse family resnet18 --widen-stages 4 --factors 1,2,4   # only stage 4 widens
             """)
 
     @Argument(help: "mlp or resnet18.")
@@ -45,8 +48,14 @@ public struct Family: ParsableCommand {
     @Option(help: "Widening factors instead of widths, comma-separated; width = round(base width * factor).")
     var factors: String?
 
-    @Option(help: "How wider members keep the budget: sparse (the default), linear-bottleneck or nonlinear-bottleneck (ResNet-18 only); dense shows the dense model of each width.")
-    var method: WideningMethod = .sparse
+    @Option(help: ArgumentHelp("How wider members keep the budget: \(WideningMethods.helpText).", valueName: "method"))
+    var method: String = SparseWidening.name
+
+    @Option(help: "ResNet-18: widen only these stages (e.g. 4, or 1,2); the others keep the channels of the base width. Default: all four.")
+    var widenStages: String?
+
+    @Option(help: "The budget (default: the weights of the dense model of --base-width).")
+    var weights: Int?
 
     @Option(help: "How removals are spread: level-down (the paper's, the default), uniform ('proportional' is the same rule) or erk.")
     var rule: RemovalRule?
@@ -95,12 +104,11 @@ public struct Family: ParsableCommand {
             throw ValidationError("--rule and --last-layer-connectivity: give one of them (the latter is the Figure 5 rule)")
         }
         if let baseWidth, baseWidth < 1 { throw ValidationError("--base-width: expected a positive width, found \(baseWidth)") }
-        if method != .sparse && (rule != nil || lastLayerConnectivity != nil || ioOnly || grid || disconnected) {
-            throw ValidationError("--rule, --last-layer-connectivity, --io-only, --grid and --disconnected: masks only; --method \(method.rawValue) has none")
+        if method != SparseWidening.name && (grid || disconnected) {
+            throw ValidationError("--grid and --disconnected: masks only; --method \(method) has none")
         }
-        if model == .mlp && method == .nonlinearBottleneck {
-            throw ValidationError("--method nonlinear-bottleneck: does not apply to MLP-1 (its one pair of layers has the hidden units as its inner width and both outer sizes fixed by the data); use linear-bottleneck")
-        }
+        if widenStages != nil && model == .mlp { throw ValidationError("--widen-stages: ResNet-18 only (MLP-1 has one hidden layer)") }
+        _ = try reportingErrors { try wideningMethod(architecture()) }
     }
 
     public mutating func run() throws {
@@ -110,76 +118,36 @@ public struct Family: ParsableCommand {
             try printGrid(base: base, widths: widthList)
             return
         }
-        if let kind = method.bottleneckKind {
-            let family = makeBottleneckFamily(kind: kind, base: base, widths: widthList)
-            print(json ? try jsonText(family) : describe(family))
-            return
-        }
-        if method == .dense {
-            let members = widthList.map { DenseMember(width: $0, layers: layersAtWidth($0)) }
-            print(json ? try jsonText(members) : describe(members))
-            return
-        }
-        var family = makeFamily(base: base, widths: widthList)
-        if disconnected { family.countDisconnectedUnits(layersAtWidth: layersAtWidth, masterSeed: seed) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(family), as: UTF8.self))
-        } else {
-            print(describe(family))
-        }
-    }
-
-    /// The weight tensors of the model at a width.
-    func layersAtWidth(_ width: Int) -> [WeightShape] {
-        switch model {
-        case .mlp: return MLP1Configuration(inputSize: inputSize, width: width, classes: classes).weightShapes
-        case .resnet18: return resNet18WeightShapes(width: width, inputChannels: inputChannels, classes: classes, form: form)
-        }
-    }
-
-    /// The bottleneck family this command prints (public so that tests check what users see).
-    public func makeBottleneckFamily(kind: BottleneckKind, base: Int, widths: [Int]) -> BottleneckFamily {
-        let target = layersAtWidth(base).map(\.count).reduce(0, +)
-        let (inputChannels, inputSize, classes, form, model) = (self.inputChannels, self.inputSize, self.classes, self.form, self.model)
-        return BottleneckFamily(
-            model: model == .mlp ? "mlp" : "resnet18-\(form.rawValue)", kind: kind, baseWidth: base, targetWeights: target, widths: widths
-        ) { width, atBase in
-            switch model {
-            case .mlp:
-                return try BottleneckPlan.mlp1(kind: kind, width: width, targetWeights: target, atBaseWidth: atBase, inputSize: inputSize, classes: classes)
-            case .resnet18:
-                return try BottleneckPlan.resNet18(
-                    kind: kind, width: width, targetWeights: target, atBaseWidth: atBase, inputChannels: inputChannels, classes: classes, form: form)
+        var family = try reportingErrors { try makeFamily(base: base, widths: widthList) }
+        if disconnected {
+            let architecture = try self.architecture()
+            for index in family.members.indices {
+                family.members[index].model?.countDisconnectedUnits(architecture: architecture, masterSeed: seed)
             }
+        }
+        print(json ? try jsonText(family) : describe(family))
+    }
+
+    /// The architecture the family widens.
+    func architecture() throws -> Architecture {
+        switch model {
+        case .mlp: return .mlp1(inputSize: inputSize, classes: classes)
+        case .resnet18:
+            let stages = try widenStages.map { try parseCounts($0, option: "--widen-stages") } ?? [1, 2, 3, 4]
+            return .resNet18(inputChannels: inputChannels, classes: classes, form: form, widenedStages: stages)
         }
     }
 
     /// The family this command prints (public so that tests check exactly what users see).
-    public func makeFamily(base: Int, widths: [Int]) -> WidthFamily {
-        let pattern: MaskPattern = ioOnly ? .ioOnly : .allEntries
-        switch model {
-        case .mlp:
-            let (inputSize, classes) = (self.inputSize, self.classes)
-            let mlpRule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(rule ?? .levelDown)
-            let ruleName = lastLayerConnectivity.map { "last-layer-connectivity \($0)" } ?? (rule ?? .levelDown).rawValue
-            return WidthFamily(
-                model: "mlp", baseWidth: base, widths: widths, rule: ruleName, pattern: pattern,
-                layersAtWidth: layersAtWidth,
-                removals: { layers, total in
-                    let width = layers[0].outChannels
-                    let budget = layers.map(\.count).reduce(0, +) - total
-                    return try MLPSparsityPlan.atBudget(
-                        inputSize: inputSize, width: width, classes: classes, weightBudget: budget, rule: mlpRule).removals
-                })
-        case .resnet18:
-            let rule = self.rule ?? .levelDown
-            return WidthFamily(
-                model: "resnet18-\(form.rawValue)", baseWidth: base, widths: widths, rule: rule.rawValue, pattern: pattern,
-                layersAtWidth: layersAtWidth,
-                removals: { layers, total in try rule.removals(total: total, layers: layers) })
-        }
+    public func makeFamily(base: Int, widths: [Int]) throws -> WideningFamily {
+        let architecture = try self.architecture()
+        return try WideningFamily(architecture: architecture, method: wideningMethod(architecture), baseWidth: base, widths: widths, weights: weights)
+    }
+
+    /// --method with its options, checked against the architecture.
+    func wideningMethod(_ architecture: Architecture) throws -> any WideningMethod {
+        let options = WideningOptions(rule: rule, ioOnly: ioOnly, lastLayerConnectivity: lastLayerConnectivity)
+        return try WideningMethods.make(method, options: options, architecture: architecture, hasBudget: true)
     }
 
     func resolvedWidths(base: Int) throws -> [Int] {
@@ -197,43 +165,6 @@ public struct Family: ParsableCommand {
         case (.resnet18, .cifar): return [1, 2, 4, 8].map { $0 * base }
         case (.resnet18, .imagenet): return [1.0, 1.40625, 2, 2.828125, 4].map { Int((Double(base) * $0).rounded()) }
         }
-    }
-
-    /// The per-layer tables and a summary.
-    func describe(_ family: WidthFamily) -> String {
-        var lines = ["\(family.model) family: base width \(family.baseWidth), \(family.weightBudget) weights, "
-            + "rule \(family.rule), \(family.pattern == .ioOnly ? "io-only (whole kernels)" : "all entries") masks", ""]
-        for member in family.members {
-            let header = String(format: "width %d (x%.3g): ", member.width, member.wideningFactor)
-            if let reason = member.infeasible {
-                lines.append(header + "infeasible: \(reason)")
-                lines.append("")
-                continue
-            }
-            var line = header + "\(member.weights) of \(member.denseWeights) weights, connectivity "
-                + String(format: "%.5f", member.connectivity)
-            if family.pattern == .ioOnly { line += ", io-only miss \(member.ioOnlyMiss >= 0 ? "+" : "")\(member.ioOnlyMiss)" }
-            lines.append(line)
-            let unitColumns = disconnected ? tableLeftPad("outputs w/o in", 16) + tableLeftPad("inputs w/o out", 16) : ""
-            lines.append("  " + tablePad("layer", 30) + tablePad("shape", 16) + tableLeftPad("weights", 10) + tableLeftPad("removed", 10) + tableLeftPad("connectivity", 14) + unitColumns)
-            for layer in member.layers {
-                var line = "  " + tablePad(layer.name, 30) + tablePad(layer.shape.map(String.init).joined(separator: "x"), 16)
-                    + tableLeftPad("\(layer.kept)", 10) + tableLeftPad("\(layer.removed)", 10) + tableLeftPad(String(format: "%.5f", layer.connectivity), 14)
-                if let outputs = layer.outputsWithoutInputs, let inputs = layer.inputsWithoutOutputs {
-                    line += tableLeftPad("\(outputs)/\(layer.shape[0])", 16) + tableLeftPad("\(inputs)/\(layer.shape[1])", 16)
-                }
-                lines.append(line)
-            }
-            lines.append("")
-        }
-        lines.append(tablePad("width", 8) + tableLeftPad("factor", 8) + tableLeftPad("dense weights", 15) + tableLeftPad("weights", 10) + tableLeftPad("connectivity", 14))
-        for member in family.members {
-            let weights = member.infeasible == nil ? "\(member.weights)" : "infeasible"
-            let connectivity = member.infeasible == nil ? String(format: "%.5f", member.connectivity) : "-"
-            lines.append(tablePad("\(member.width)", 8) + tableLeftPad(String(format: "%.3g", member.wideningFactor), 8)
-                + tableLeftPad("\(member.denseWeights)", 15) + tableLeftPad(weights, 10) + tableLeftPad(connectivity, 14))
-        }
-        return lines.joined(separator: "\n")
     }
 
     func printGrid(base: Int, widths: [Int]) throws {

@@ -14,7 +14,6 @@ extension InitDistribution: ExpressibleByArgument {}
 extension MaskPattern: ExpressibleByArgument {}
 extension ResNetForm: ExpressibleByArgument {}
 extension ExecutionChoice: ExpressibleByArgument {}
-extension WideningMethod: ExpressibleByArgument {}
 
 extension RemovalRule: ExpressibleByArgument {
     /// Also accepts "proportional": removals proportional to layer size are the uniform rule.

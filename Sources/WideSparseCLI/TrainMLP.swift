@@ -6,6 +6,7 @@ import RunRecords
 import Sparsity
 import TensorCore
 import Training
+import Widening
 
 /// `widesparse train mlp`: one MLP-1, dense or statically sparse.
 public struct TrainMLP: ParsableCommand {
@@ -102,8 +103,8 @@ public struct MLPOptions: ParsableArguments {
     @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
     var removed: String?
 
-    @Option(help: "How the model keeps the budget: sparse (the default with a budget) or linear-bottleneck; dense (the default without) is the full model of --width. nonlinear-bottleneck does not apply to MLP-1.")
-    var method: WideningMethod?
+    @Option(help: ArgumentHelp("How the model keeps the budget: \(WideningMethods.helpText). Default: sparse with a budget, dense without.", valueName: "method"))
+    var method: String?
 
     @Option(help: "Activation: relu or identity (a deep linear network).")
     var activation: ActivationKind = .relu
@@ -125,78 +126,31 @@ public struct MLPOptions: ParsableArguments {
 
     public init() {}
 
-    /// The model config with the sparsity resolved to removal counts.
+    /// The model config, built by the widening method (Widening's `WideningMethods`).
     public func config(classes: Int) throws -> MLPModelConfig {
-        var removals = [0, 0]
-        var bottleneck: BottleneckConfig?
-        if let kind = method?.bottleneckKind {
-            bottleneck = try bottleneckConfig(kind: kind, classes: classes)
-        } else {
-            if method == .sparse && weights == nil && weightsOfWidth == nil && removed == nil {
-                throw ValidationError("--method sparse: needs the weight budget (--weights or --weights-of-width) or --removed")
-            }
-            if method == .dense && (weights != nil || weightsOfWidth != nil || removed != nil) {
-                throw ValidationError("--method dense: the dense model of --width has its own weight count; leave out --weights, --weights-of-width and --removed")
-            }
-            removals = try reportingErrors { try plan(classes: classes).removals }
+        let removals = try removed.map { try parseCounts($0, option: "--removed") }
+        let model = try reportingErrors {
+            try WideningMethods.widen(
+                method, options: WideningOptions(rule: rule, lastLayerConnectivity: lastLayerConnectivity, removed: removals),
+                architecture: .mlp1(inputSize: inputSize, classes: classes), width: width, weights: weights, weightsOfWidth: weightsOfWidth)
         }
-        return MLPModelConfig(
+        var config = MLPModelConfig(
             inputSize: inputSize, width: width, classes: classes, bias: !noBias, activation: activation.rawValue,
             batchNorm: batchNorm, parameterisation: parameterisation.rawValue,
             initDistribution: (initDistribution ?? (parameterisation == .ntk ? .normal : .uniform)).rawValue,
-            removedWeights: removals, bottleneck: bottleneck)
+            removedWeights: [0, 0])
+        config.take(model)
+        return config
     }
+}
 
-    /// The bottleneck model of --width at the budget: sizes solved by the global-fraction rule.
-    func bottleneckConfig(kind: BottleneckKind, classes: Int) throws -> BottleneckConfig {
-        guard width >= 1 else { throw ValidationError("--width: expected a positive number, found \(width)") }
-        if removed != nil || lastLayerConnectivity != nil || rule != nil {
-            throw ValidationError("--method \(kind.method.rawValue): --removed, --last-layer-connectivity and --rule are for sparse models")
+/// Comma-separated whole numbers, e.g. "1000,20".
+func parseCounts(_ text: String, option: String) throws -> [Int] {
+    try text.split(separator: ",").map { part in
+        guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(option): expected comma-separated whole numbers, found '\(text)'")
         }
-        if weights != nil && weightsOfWidth != nil { throw ValidationError("--weights and --weights-of-width: give one of them") }
-        if let base = weightsOfWidth, base < 1 { throw ValidationError("--weights-of-width: expected a positive width, found \(base)") }
-        guard let target = weights ?? weightsOfWidth.map({ inputSize * $0 + $0 * classes }) else {
-            throw ValidationError("--method \(kind.method.rawValue): needs the weight budget (--weights or --weights-of-width)")
-        }
-        let plan = try reportingErrors {
-            try BottleneckPlan.mlp1(
-                kind: kind, width: width, targetWeights: target, atBaseWidth: try atBaseWidth(width: width, base: weightsOfWidth),
-                inputSize: inputSize, classes: classes)
-        }
-        return BottleneckConfig(kind: kind.rawValue, innerSizes: plan.innerSizes, targetWeights: target)
-    }
-
-    func plan(classes: Int) throws -> MLPSparsityPlan {
-        guard width >= 1 else { throw ValidationError("--width: expected a positive number, found \(width)") }
-        if weights != nil && weightsOfWidth != nil { throw ValidationError("--weights and --weights-of-width: give one of them") }
-        if let base = weightsOfWidth, base < 1 {
-            throw ValidationError("--weights-of-width: expected a positive width, found \(base)")
-        }
-        let weights = self.weights ?? weightsOfWidth.map { inputSize * $0 + $0 * classes }
-        if let removed {
-            guard weights == nil && lastLayerConnectivity == nil && rule == nil else {
-                throw ValidationError("--removed: give either --removed or --weights (with --last-layer-connectivity), not both")
-            }
-            let counts = try removed.split(separator: ",").map { part -> Int in
-                guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("--removed: expected two comma-separated counts, found '\(removed)'")
-                }
-                return value
-            }
-            return try MLPSparsityPlan.explicit(inputSize: inputSize, width: width, classes: classes, removals: counts)
-        }
-        guard let weights else {
-            if lastLayerConnectivity != nil {
-                throw ValidationError("--last-layer-connectivity: needs a weight budget (--weights)")
-            }
-            if rule != nil { throw ValidationError("--rule: needs a weight budget (--weights)") }
-            return .dense(inputSize: inputSize, width: width, classes: classes)
-        }
-        if lastLayerConnectivity != nil && rule != nil {
-            throw ValidationError("--rule and --last-layer-connectivity: give one of them (the latter is the Figure 5 rule)")
-        }
-        let rule: MLPRemovalRule = lastLayerConnectivity.map { .lastLayerConnectivity($0) } ?? .spread(self.rule ?? .levelDown)
-        return try MLPSparsityPlan.atBudget(inputSize: inputSize, width: width, classes: classes, weightBudget: weights, rule: rule)
+        return value
     }
 }
 

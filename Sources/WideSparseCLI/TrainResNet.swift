@@ -7,6 +7,7 @@ import RunRecords
 import Sparsity
 import TensorCore
 import Training
+import Widening
 
 /// `widesparse train resnet18`: one ResNet-18, dense or statically sparse.
 public struct TrainResNet: ParsableCommand {
@@ -46,8 +47,14 @@ public struct TrainResNet: ParsableCommand {
     @Option(help: "Weight budget as the weight count of the dense model of this width.")
     var weightsOfWidth: Int?
 
-    @Option(help: "How the model keeps the budget: sparse (the default with --weights or --weights-of-width), linear-bottleneck or nonlinear-bottleneck; dense (the default without a budget) is the full model of --width.")
-    var method: WideningMethod?
+    @Option(help: ArgumentHelp("How the model keeps the budget: \(WideningMethods.helpText). Default: sparse with a budget, dense without.", valueName: "method"))
+    var method: String?
+
+    @Option(help: "Widen only these stages (e.g. 4, or 1,2): the others keep the channels of the base width (--base-width, or --weights-of-width's width). Default: all four.")
+    var widenStages: String?
+
+    @Option(help: "The width whose channels the stages not in --widen-stages keep, and where a bottleneck is unshrunk (default: --weights-of-width).")
+    var baseWidth: Int?
 
     @Option(help: "How removals are spread: level-down (the paper's, the default), uniform or erk.")
     var rule: RemovalRule?
@@ -108,32 +115,12 @@ public struct TrainResNet: ParsableCommand {
         let dataset = data.dataset
         let colour = dataset.channels == 3
         let classes = try dataset.classCount(location: data.dataDir)
-        let shapes = resNet18WeightShapes(width: width, inputChannels: dataset.channels, classes: classes, form: form)
-        var removed = [Int](repeating: 0, count: shapes.count)
-        if weights != nil && weightsOfWidth != nil { throw ValidationError("--weights and --weights-of-width: give one of them") }
-        let budget = try weights ?? weightsOfWidth.map { base -> Int in
-            guard base >= 1 else { throw ValidationError("--weights-of-width: expected a positive width, found \(base)") }
-            return resNet18WeightShapes(width: base, inputChannels: dataset.channels, classes: classes, form: form).map(\.count).reduce(0, +)
-        }
-        let method = try resolvedMethod(self.method, budget: budget)
-        var bottleneck: BottleneckConfig?
-        if let kind = method.bottleneckKind, let budget {
-            if ioOnly { throw ValidationError("--io-only: masks only; a \(method.rawValue) model has none") }
-            if rule != nil { throw ValidationError("--rule: spreads removed weights over masks; a \(method.rawValue) model has none") }
-            let plan = try reportingErrors {
-                try BottleneckPlan.resNet18(
-                    kind: kind, width: width, targetWeights: budget, atBaseWidth: try atBaseWidth(width: width, base: weightsOfWidth),
-                    inputChannels: dataset.channels, classes: classes, form: form)
-            }
-            // At its base width the non-linear bottleneck is the plain model: the same run.
-            if !plan.isPlainModel { bottleneck = BottleneckConfig(kind: kind.rawValue, innerSizes: plan.innerSizes, targetWeights: budget) }
-        } else if let budget {
-            let dense = shapes.map(\.count).reduce(0, +)
-            guard budget <= dense else {
-                throw ValidationError("weights: the dense model of width \(width) has \(dense) weights, fewer than the budget \(budget)")
-            }
-            removed = try (rule ?? .levelDown).removals(total: dense - budget, layers: shapes)
-            if ioOnly { removed = ioOnlyRemovals(removed, layers: shapes).removals }
+        let stages = try widenStages.map { try parseCounts($0, option: "--widen-stages") } ?? [1, 2, 3, 4]
+        let model = try reportingErrors {
+            try WideningMethods.widen(
+                method, options: WideningOptions(rule: rule, ioOnly: ioOnly),
+                architecture: .resNet18(inputChannels: dataset.channels, classes: classes, form: form, widenedStages: stages),
+                width: width, weights: weights, weightsOfWidth: weightsOfWidth, baseWidth: baseWidth)
         }
         let means = try parseFloats(channelMeans, option: "--channel-means")
         let stds = try parseFloats(channelStds, option: "--channel-stds")
@@ -144,36 +131,14 @@ public struct TrainResNet: ParsableCommand {
             channelMeans: perChannel ? means : nil, channelStds: perChannel ? stds : nil,
             cropPadding: cropPadding ?? (colour && !folder ? 4 : 0), horizontalFlip: (flip ?? (colour ? .on : .off)) == .on)
         if folder { dataConfig = dataConfig.with(imageSize: imageSize, resizeSize: resizeSize, minimumCropScale: minCropScale) }
+        var modelConfig = ResNetModelConfig(
+            width: width, inputChannels: dataset.channels, classes: classes, form: form.rawValue, removedWeights: [],
+            maskPattern: MaskPattern.allEntries.rawValue, convolution: convolution.rawValue)
+        modelConfig.take(model)
         return RunConfig(
-            model: .resnet18(ResNetModelConfig(
-                width: width, inputChannels: dataset.channels, classes: classes, form: form.rawValue,
-                removedWeights: removed, maskPattern: (ioOnly ? MaskPattern.ioOnly : .allEntries).rawValue,
-                convolution: convolution.rawValue, bottleneck: bottleneck)),
+            model: .resnet18(modelConfig),
             data: dataConfig, training: try training.config(defaults: TrainingOptions.resNetDefaults), seed: training.seed)
     }
-}
-
-/// The method asked for, or the default: sparse with a weight budget, dense without. A budget
-/// without a method that keeps it, or a method without its budget, is refused.
-func resolvedMethod(_ method: WideningMethod?, budget: Int?) throws -> WideningMethod {
-    let method = method ?? (budget == nil ? .dense : .sparse)
-    if method == .dense && budget != nil {
-        throw ValidationError("--method dense: the dense model of --width has its own weight count; leave out --weights / --weights-of-width")
-    }
-    if method != .dense && budget == nil {
-        throw ValidationError("--method \(method.rawValue): needs the weight budget (--weights or --weights-of-width)")
-    }
-    return method
-}
-
-/// Whether `width` is the base width itself (a linear bottleneck there keeps its full inner
-/// sizes, SPEC.md section 1); a width below the base is refused for bottlenecks.
-func atBaseWidth(width: Int, base: Int?) throws -> Bool {
-    guard let base else { return false }
-    if width < base {
-        throw ValidationError("--width: a bottleneck widens the model of --weights-of-width \(base); expected a width of at least \(base), found \(width)")
-    }
-    return width == base
 }
 
 func parseFloats(_ text: String, option: String) throws -> [Float] {

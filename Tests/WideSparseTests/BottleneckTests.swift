@@ -7,6 +7,7 @@ import TensorCore
 import Testing
 import Training
 import WideSparseCLI
+import Widening
 
 /// The slow twin of `GlobalFraction.solve`: every fraction between two breakpoints (computed
 /// naively, as doubles), its sizes by the rule and its total from `total`, the closest kept.
@@ -24,6 +25,29 @@ func closestTotalByTrying(fulls: [Int], target: Int, total: ([Int]) -> Int) -> I
         if best == nil || (score.0, score.1) < (best!.miss, best!.over) { best = score }
     }
     return best!.total
+}
+
+/// A bottleneck member built through the widening seam, with what the tests read of it.
+struct BottleneckMember {
+    let model: WidenedModel
+    let layers: [WeightShape]
+    var bottleneck: Bottleneck { model.bottleneck!.bottleneck }
+    var residual: Int { model.residual! }
+    var weights: Int { model.weights }
+    var fraction: Double { model.bottleneck!.fraction }
+    var innerSizes: [Int] { model.bottleneck!.innerSizes }
+    var fullSizes: [Int] { model.bottleneck!.fullSizes }
+    /// The non-linear bottleneck that shrinks nothing: the plain model (recorded without a bottleneck).
+    var isPlainModel: Bool { model.bottleneckConfig == nil }
+
+    /// `atBaseWidth`: the width is the family's base width (a linear bottleneck keeps full inner sizes there).
+    init(_ kind: BottleneckKind, _ architecture: Architecture, width: Int, targetWeights: Int, atBaseWidth: Bool) throws {
+        let method: any WideningMethod = kind == .linear
+            ? try LinearBottleneckWidening(options: WideningOptions()) : try NonlinearBottleneckWidening(options: WideningOptions())
+        model = try method.widen(WideningRequest(
+            architecture: architecture, width: width, baseWidth: atBaseWidth ? width : nil, targetWeights: targetWeights))
+        layers = architecture.layers(width: width, stageWidths: model.stageWidths, bottleneck: model.bottleneck!.bottleneck)
+    }
 }
 
 @Suite("Bottleneck families: sizes, weight totals, layers and runs")
@@ -53,8 +77,8 @@ struct BottleneckTests {
         let base = 8
         let target = resNet18WeightShapes(width: base, inputChannels: 3, classes: 10, form: form).map(\.count).reduce(0, +)
         for width in [9, 12, 16, 24, 32] {
-            let plan = try BottleneckPlan.resNet18(
-                kind: kind, width: width, targetWeights: target, atBaseWidth: false, inputChannels: 3, classes: 10, form: form)
+            let plan = try BottleneckMember(
+                kind, .resNet18(inputChannels: 3, classes: 10, form: form), width: width, targetWeights: target, atBaseWidth: false)
             let model = ResNet18(width: width, inputChannels: 3, classes: 10, form: form, bottleneck: plan.bottleneck)
             let built = model.weightParameters.map(\.parameter.value.count).reduce(0, +)
             #expect(built == target + plan.residual)
@@ -73,7 +97,7 @@ struct BottleneckTests {
     func mlpTotals() throws {
         let target = 784 * 5 + 5 * 10
         for width in [6, 10, 20, 40, 80, 160, 320, 640] {
-            let plan = try BottleneckPlan.mlp1(kind: .linear, width: width, targetWeights: target, atBaseWidth: false, inputSize: 784, classes: 10)
+            let plan = try BottleneckMember(.linear, .mlp1(inputSize: 784, classes: 10), width: width, targetWeights: target, atBaseWidth: false)
             let model = MLP1(MLP1Configuration(width: width, linearBottleneck: plan.innerSizes))
             #expect(model.weightParameters.map(\.parameter.value.count).reduce(0, +) == target + plan.residual)
             let twin = closestTotalByTrying(fulls: plan.fullSizes, target: target) { sizes in
@@ -81,17 +105,19 @@ struct BottleneckTests {
             }
             #expect(plan.weights == twin, "width \(width)")
         }
-        #expect(throws: BottleneckError.self) {
-            try BottleneckPlan.mlp1(kind: .nonlinear, width: 10, targetWeights: target, atBaseWidth: false, inputSize: 784, classes: 10)
+        #expect(throws: ConfigError.self) {
+            try BottleneckMember(.nonlinear, .mlp1(inputSize: 784, classes: 10), width: 10, targetWeights: target, atBaseWidth: false)
         }
+        #expect(NonlinearBottleneckWidening.inapplicable(to: .mlp1(inputSize: 784, classes: 10))?.contains("hidden units as its inner width") == true)
     }
 
     @Test("Non-linear bottleneck: only the inner widths of the blocks shrink; at the base width it is the plain model")
     func nonlinearShapes() throws {
         let target = resNet18WeightShapes(width: 8).map(\.count).reduce(0, +)
-        let base = try BottleneckPlan.resNet18(kind: .nonlinear, width: 8, targetWeights: target, atBaseWidth: true, inputChannels: 3, classes: 10, form: .cifar)
+        let cifar = Architecture.resNet18(inputChannels: 3, classes: 10, form: .cifar)
+        let base = try BottleneckMember(.nonlinear, cifar, width: 8, targetWeights: target, atBaseWidth: true)
         #expect(base.isPlainModel && base.residual == 0 && base.layers == resNet18WeightShapes(width: 8))
-        let wide = try BottleneckPlan.resNet18(kind: .nonlinear, width: 16, targetWeights: target, atBaseWidth: false, inputChannels: 3, classes: 10, form: .cifar)
+        let wide = try BottleneckMember(.nonlinear, cifar, width: 16, targetWeights: target, atBaseWidth: false)
         let plain = resNet18WeightShapes(width: 16)
         for (shape, original) in zip(wide.layers, plain) {
             if shape.name.hasSuffix("conv1.weight") && shape.name.hasPrefix("layer") {
@@ -103,14 +129,14 @@ struct BottleneckTests {
             }
         }
         // Too wide: even inner widths of 1 leave more weights than the target.
-        #expect(throws: BottleneckError.self) {
-            try BottleneckPlan.resNet18(kind: .nonlinear, width: 64, targetWeights: target, atBaseWidth: false, inputChannels: 3, classes: 10, form: .cifar)
+        #expect(throws: ConfigError.self) {
+            try BottleneckMember(.nonlinear, cifar, width: 64, targetWeights: target, atBaseWidth: false)
         }
     }
 
     @Test("At f = 1 the linear bottleneck keeps inner sizes min(d_in, d_out), and the product of its trained factors is a dense layer computing the same")
     func linearAtBaseWidthIsTheSameFunctionClass() throws {
-        let plan = try BottleneckPlan.mlp1(kind: .linear, width: 5, targetWeights: 12 * 5 + 5 * 10, atBaseWidth: true, inputSize: 12, classes: 10)
+        let plan = try BottleneckMember(.linear, .mlp1(inputSize: 12, classes: 10), width: 5, targetWeights: 12 * 5 + 5 * 10, atBaseWidth: true)
         #expect(plan.innerSizes == [5, 5] && plan.fraction == 1)
         let factored = MLP1(MLP1Configuration(inputSize: 12, width: 5, linearBottleneck: plan.innerSizes))
         factored.initialise(masterSeed: 3)
@@ -272,14 +298,33 @@ struct BottleneckTests {
     @Test("widesparse family --method shows bottleneck sizes and totals; JSON carries the residual")
     func familyCommand() throws {
         let command = try Family.parse(["resnet18", "--method", "linear-bottleneck", "--factors", "1,2,4"])
-        let family = command.makeBottleneckFamily(kind: .linear, base: 8, widths: [8, 16, 32])
-        #expect(family.targetWeights == resNet18WeightShapes(width: 8).map(\.count).reduce(0, +))
-        #expect(family.members[0].plan?.fraction == 1)
+        let family = try command.makeFamily(base: 8, widths: [8, 16, 32])
+        let target = resNet18WeightShapes(width: 8).map(\.count).reduce(0, +)
+        #expect(family.targetWeights == target && family.method == "linear-bottleneck")
+        #expect(family.members[0].model?.bottleneck?.fraction == 1)
         for member in family.members {
-            let plan = try #require(member.plan)
-            #expect(member.residual == plan.weights - family.targetWeights)
+            let model = try #require(member.model)
+            #expect(model.residual == model.weights - target)
+            #expect(model.layers.map(\.kept).reduce(0, +) == model.weights)
+            #expect(model.layers.count == 2 * resNet18WeightShapes(width: 8).count)  // two factors per weight
         }
         #expect(throws: Error.self) { try Family.parse(["mlp", "--method", "nonlinear-bottleneck"]) }
         #expect(throws: Error.self) { try Family.parse(["resnet18", "--method", "linear-bottleneck", "--io-only"]) }
+        #expect(throws: Error.self) { try Family.parse(["resnet18", "--method", "wide"]) }
+    }
+
+    @Test("family --json of one family of each method matches its golden file, and its totals add up")
+    func familyJSONGolden() throws {
+        for method in WideningMethods.names {
+            let arguments = ["resnet18", "--method", method, "--base-width", "4", "--factors", "1,2", "--json"]
+            let command = try Family.parse(arguments)
+            let family = try command.makeFamily(base: 4, widths: [4, 8])
+            for member in family.members {
+                let model = try #require(member.model, "\(method) width \(member.width): \(member.infeasible ?? "")")
+                #expect(model.weights == model.layers.map(\.kept).reduce(0, +))
+                if let target = family.targetWeights { #expect(model.weights == target + model.residual!) }
+            }
+            try expectGolden(try jsonText(family) + "\n", "family-resnet18-\(method).json")
+        }
     }
 }

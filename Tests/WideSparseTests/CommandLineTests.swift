@@ -26,16 +26,20 @@ struct CommandLineTests {
 
     @Test func badValues() {
         #expect(failure(["--epochs", "0"]) == "epochs: expected at least 1, found 0")
-        #expect(failure(["--removed", "10"]) == "removed: expected 2 counts (first layer, last layer), found 1")
+        #expect(failure(["--removed", "10"]) == "--removed: expected 2 counts (fc1.weight, fc2.weight), found 1")
+        #expect(failure(["--removed", "10,a"]) == "--removed: expected comma-separated whole numbers, found '10,a'")
         #expect(failure(["--width", "5", "--weights", "5000"])
-            == "weights: the dense model of width 5 has only 3970 weights, fewer than the budget 5000")
-        #expect(failure(["--last-layer-connectivity", "0.5"]) == "--last-layer-connectivity: needs a weight budget (--weights)")
+            == "weights: expected a budget the dense model of width 5 can hold (at most 3970 weights), found 5000")
+        #expect(failure(["--last-layer-connectivity", "0.5"])
+            == "weights: expected a weight budget for --method sparse (--weights or --weights-of-width), found none")
         #expect(failure(["--parameterisation", "ntk"]) == "bias: expected no biases with the NTK parameterisation (pass --no-bias), found biases on")
         #expect(failure(["--schedule", "step"]) == "schedule: expected one of constant, multistep, cosine, found 'step'")
         #expect(failure(["--activation", "tanh"])?.contains("tanh") == true)
-        #expect(failure(["--rule", "erk"]) == "--rule: needs a weight budget (--weights)")
+        #expect(failure(["--rule", "erk"]) == "weights: expected a weight budget for --method sparse (--weights or --weights-of-width), found none")
         #expect(failure(["--width", "80", "--weights", "3970", "--rule", "erk", "--last-layer-connectivity", "1"])
-            == "--rule and --last-layer-connectivity: give one of them (the latter is the Figure 5 rule)")
+            == "--rule, --last-layer-connectivity: expected one of them (the latter is the Figure 5 rule), found both")
+        #expect(failure(["--width", "80", "--weights", "3970", "--method", "dense"])
+            == "--weights, --weights-of-width: expected no budget with --method dense (it keeps none), found 3970")
     }
 
     @Test("--rule chooses how train mlp spreads the budget; every rule keeps exactly the budget")

@@ -4,6 +4,7 @@ import NeuralNetwork
 import Sparsity
 import TensorCore
 import Testing
+import Widening
 import WideSparseCLI
 
 @Suite("Weight accounting, removal rules, masks and families")
@@ -35,9 +36,9 @@ struct FamilyTests {
         // L_7 = 368640 + 7*(36864-18432) = 497664, L_8 = 497664 + 8*(18432-9216) = 571392 >= T: k = 8.
         // Each of the 8 drops to 18432, then (T - L_7) / 8 = 26200 / 8 = 3275 more: all end at 15157.
         let command = try Family.parse(["resnet18", "--widths", "8,16"])
-        let family = command.makeFamily(base: 8, widths: [8, 16])
-        #expect(family.weightBudget == 175_192)
-        let member = family.members[1]
+        let family = try command.makeFamily(base: 8, widths: [8, 16])
+        #expect(family.targetWeights == 175_192)
+        let member = try #require(family.members[1].model)
         let removed = Dictionary(uniqueKeysWithValues: member.layers.map { ($0.name, $0.removed) })
         #expect(removed["layer4.0.conv2.weight"] == 132_299)
         #expect(removed["layer4.1.conv1.weight"] == 132_299)
@@ -49,7 +50,7 @@ struct FamilyTests {
         #expect(removed["layer3.0.conv1.weight"] == 3_275)
         #expect(member.layers.filter { $0.removed > 0 }.count == 8)
         #expect(member.weights == 175_192)
-        #expect(family.members[0].layers.allSatisfy { $0.removed == 0 })
+        #expect(family.members[0].model!.layers.allSatisfy { $0.removed == 0 })
     }
 
     @Test("Every rule removes exactly the target, for thousands of random layer lists", arguments: RemovalRule.allCases)
@@ -102,9 +103,9 @@ struct FamilyTests {
     func ioOnly() throws {
         for width in [16, 24, 64] {
             let command = try Family.parse(["resnet18", "--io-only"])
-            let member = command.makeFamily(base: 8, widths: [width]).members[0]
-            #expect(abs(member.ioOnlyMiss) < 9)
-            #expect(member.weights == 175_192 - member.ioOnlyMiss)
+            let member = try #require(try command.makeFamily(base: 8, widths: [width]).members[0].model)
+            #expect(abs(member.residual!) < 9)
+            #expect(member.weights == 175_192 + member.residual!)
             for layer in member.layers {
                 let kernel = layer.shape.count == 4 ? layer.shape[2] * layer.shape[3] : 1
                 #expect(layer.removed % kernel == 0)
@@ -161,10 +162,11 @@ struct FamilyTests {
     @Test("A family's masks can be drawn to count disconnected units; dense layers have none")
     func familyDisconnectedUnits() throws {
         let command = try Family.parse(["mlp"])
-        var family = command.makeFamily(base: 5, widths: [5, 640])
-        family.countDisconnectedUnits(layersAtWidth: { MLP1Configuration(width: $0).weightShapes }, masterSeed: 0)
-        #expect(family.members[0].layers.allSatisfy { $0.outputsWithoutInputs == 0 && $0.inputsWithoutOutputs == 0 })
-        let wide = family.members[1].layers
+        let family = try command.makeFamily(base: 5, widths: [5, 640])
+        var members = family.members.map { $0.model! }
+        for index in members.indices { members[index].countDisconnectedUnits(architecture: .mlp1(inputSize: 784, classes: 10), masterSeed: 0) }
+        #expect(members[0].layers.allSatisfy { $0.outputsWithoutInputs == 0 && $0.inputsWithoutOutputs == 0 })
+        let wide = members[1].layers
         let mask = drawMask(shape: [640, 784], removed: wide[0].removed, masterSeed: 0, layerName: "fc1.weight")
         let direct = DisconnectedUnits(mask: mask, layer: .fullyConnected("fc1.weight", out: 640, in: 784))
         #expect(wide[0].outputsWithoutInputs == direct.outputsWithoutInputs)

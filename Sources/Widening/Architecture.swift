@@ -1,0 +1,71 @@
+import Models
+import NeuralNetwork
+import RunRecords
+
+/// What a family widens: the model and everything about it but its width.
+public enum Architecture: Equatable, Sendable {
+    /// MLP-1, d -> width -> classes.
+    case mlp1(inputSize: Int, classes: Int)
+    /// ResNet-18 (SPEC.md section 4). `widenedStages` (a subset of 1...4, sorted) are the stages
+    /// whose channels follow the width; the others keep those of the base width (the seed notes'
+    /// "widening different layers"). All four: the standard model of each width.
+    case resNet18(inputChannels: Int, classes: Int, form: ResNetForm, widenedStages: [Int])
+
+    /// ResNet-18 widened in every stage.
+    public static func resNet18(inputChannels: Int, classes: Int, form: ResNetForm) -> Architecture {
+        .resNet18(inputChannels: inputChannels, classes: classes, form: form, widenedStages: [1, 2, 3, 4])
+    }
+
+    /// "mlp" or "resnet18-cifar" / "resnet18-imagenet", for tables.
+    public var name: String {
+        switch self {
+        case .mlp1: return "mlp"
+        case .resNet18(_, _, let form, let stages):
+            return "resnet18-\(form.rawValue)" + (stages == [1, 2, 3, 4] ? "" : ", stages \(stages.map(String.init).joined(separator: ",")) widened")
+        }
+    }
+
+    public var isMLP: Bool { if case .mlp1 = self { return true } else { return false } }
+
+    /// Checks the widened stages: a non-empty set of stage numbers 1...4.
+    public func validate() throws {
+        guard case .resNet18(_, _, _, let stages) = self else { return }
+        guard !stages.isEmpty, stages.allSatisfy({ (1...4).contains($0) }), Set(stages).count == stages.count, stages == stages.sorted() else {
+            throw ConfigError(
+                field: "widen-stages", expected: "distinct stage numbers in 1...4, ascending (e.g. 4, or 1,2)",
+                found: stages.map(String.init).joined(separator: ","))
+        }
+    }
+
+    /// The channels of the four stages at `width` in a family of `baseWidth`; nil for the
+    /// standard ResNet-18 of `width` (and for the MLP). Widening chosen stages needs the base width.
+    public func stageWidths(width: Int, baseWidth: Int?) throws -> [Int]? {
+        guard case .resNet18(_, _, _, let stages) = self, stages != [1, 2, 3, 4] else { return nil }
+        try validate()
+        guard let baseWidth else {
+            throw ConfigError(
+                field: "widen-stages", expected: "a base width whose channels the other stages keep (--base-width or --weights-of-width)",
+                found: "none")
+        }
+        let widths = (1...4).map { stage in (stages.contains(stage) ? width : baseWidth) << (stage - 1) }
+        return widths == resNet18StageWidths(width: width) ? nil : widths
+    }
+
+    /// The weight tensors of the model at `width` (stage widths as `stageWidths`), optionally
+    /// with a bottleneck.
+    public func layers(width: Int, stageWidths: [Int]?, bottleneck: Bottleneck? = nil) -> [WeightShape] {
+        switch self {
+        case .mlp1(let inputSize, let classes):
+            let linear: [Int]? = if case .linear(let sizes) = bottleneck { sizes } else { nil }
+            return MLP1Configuration(inputSize: inputSize, width: width, classes: classes, linearBottleneck: linear).weightShapes
+        case .resNet18(let inputChannels, let classes, let form, _):
+            return resNet18WeightShapes(
+                width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stageWidths, bottleneck: bottleneck)
+        }
+    }
+
+    /// The weights of the plain dense model of `width` in a family of `baseWidth`.
+    public func denseWeights(width: Int, baseWidth: Int?) throws -> Int {
+        layers(width: width, stageWidths: try stageWidths(width: width, baseWidth: baseWidth)).map(\.count).reduce(0, +)
+    }
+}
