@@ -79,9 +79,14 @@ public struct Report: Sendable {
     }
 
     /// A panel: one family of runs (same data, model and settings) over widths and budgets.
-    mutating func addPanel(_ groups: [ResultGroup], number: Int) {
-        let first = groups[0].first
+    mutating func addPanel(_ allGroups: [ResultGroup], number: Int) {
+        let first = allGroups[0].first
         let name = "\(modelTitle(first.config)) on \(first.config.data.dataset)"
+        // Models widened in chosen stages only have a figure of their own; the paper's figures
+        // show models widened everywhere.
+        addStageWidening(allGroups, name: name, number: number)
+        let groups = allGroups.filter { $0.first.widenedStages == nil }
+        guard !groups.isEmpty else { return }
         let multipleRules = Set(groups.filter { $0.first.isSparse }.map { ($0.first.labels?.rule ?? "").replacingOccurrences(of: ", io-only", with: "") }).count > 1
         let dense = groups.filter { $0.first.isDense }
         let sparse = groups.filter { $0.first.isSparse }
@@ -180,6 +185,41 @@ public struct Report: Sendable {
                        caption: "\(name): best test accuracy against width with the \(kind) bottleneck at the weights of the plain base model; the base model's accuracy dashed (paper Figure 3).",
                        plot: Plot(title: "\(name): \(kind) bottleneck", xLabel: "width", yLabel: "best test accuracy (%)", xScale: .log2, series: series)))
         }
+    }
+
+    /// Widening chosen stages only (the seed notes' "widening different layers"): best test
+    /// accuracy against width, one series per method and choice of widened stages (all four
+    /// included), at the weights of the dense base model, whose accuracy is dashed.
+    mutating func addStageWidening(_ groups: [ResultGroup], name: String, number: Int) {
+        guard groups.contains(where: { $0.first.widenedStages != nil }) else { return }
+        let dense = groups.filter { $0.first.isDense && $0.first.widenedStages == nil }
+        let widened = groups.filter { !$0.first.isDense || $0.first.widenedStages != nil }
+        func stages(_ group: ResultGroup) -> [Int] { group.first.widenedStages ?? [1, 2, 3, 4] }
+        var keys: [String] = []
+        var members: [String: [ResultGroup]] = [:]
+        for group in widened.sorted(by: { $0.first.width < $1.first.width }) {
+            let key = "\(group.first.method), stages \(stages(group).map(String.init).joined(separator: ","))"
+                + (group.first.isDense ? "" : " at \(formatCount(group.first.bottleneck?.targetWeights ?? budget(of: group))) weights")
+            if members[key] == nil { keys.append(key) }
+            members[key, default: []].append(group)
+        }
+        keys.sort()
+        var series = keys.enumerated().map { index, key in
+            Plot.Series(name: key, color: seriesColours[index % seriesColours.count],
+                        points: members[key]!.compactMap { group in
+                            group.bestTest.map { Plot.Point(x: Double(group.first.width), y: percentWithError($0).0, error: percentWithError($0).1) }
+                        })
+        }
+        let widths = widened.map { Double($0.first.width) }
+        let targets = Set(widened.filter { !$0.first.isDense }.map { $0.first.bottleneck?.targetWeights ?? budget(of: $0) })
+        for base in dense where targets.contains(budget(of: base)) {
+            guard let accuracy = base.bestTest.map({ 100 * $0.mean }), let low = widths.min(), let high = widths.max() else { continue }
+            series.append(Plot.Series(name: "dense base (width \(base.first.width))", color: denseColour,
+                                      points: [Plot.Point(x: low, y: accuracy), Plot.Point(x: high, y: accuracy)], dashed: true))
+        }
+        add(Figure(name: "stages-test-vs-width-\(number)",
+                   caption: "\(name): best test accuracy against width when only some stages widen (the others keep the base width's channels), per method at the weights of the dense base model (dashed).",
+                   plot: Plot(title: "\(name): widening chosen stages", xLabel: "width", yLabel: "best test accuracy (%)", xScale: .log2, series: series)))
     }
 
     /// Figure 10: per-layer connectivity of each width of one family.

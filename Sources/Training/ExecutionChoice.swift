@@ -61,11 +61,28 @@ public func sparseIsFaster(_ layer: Linear, batch: Int) -> Bool {
     return sparse
 }
 
+extension ExecutionChoice {
+    /// Refuses `sparse` for a bottleneck model: it has no masks, so nothing could run sparse.
+    public func check(_ config: RunConfig) throws {
+        let bottleneck: BottleneckConfig?
+        switch config.model {
+        case .mlp(let mlp): bottleneck = mlp.bottleneck
+        case .resnet18(let resnet): bottleneck = resnet.bottleneck
+        }
+        if self == .sparse, let bottleneck {
+            throw ConfigError(
+                field: "execution", expected: "dense or auto for a \(bottleneck.kind) bottleneck model (it has no masks, so nothing runs sparse)",
+                found: "sparse")
+        }
+    }
+}
+
 extension TrainingRun {
     var executionPath: String { "\(directory)/execution.json" }
 
     /// Picks (or, resuming, reads back) each weight layer's path and switches the model to it.
     func applyExecution(_ choice: ExecutionChoice, to model: WeightedModel) throws -> ExecutionRecord {
+        try choice.check(config)
         guard let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil else {
             // Convolutions have no sparse path yet, and bottleneck models have no masks: everything runs dense.
             let record = ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: model.weightParameters.map { ($0.parameter.name, "dense") }),

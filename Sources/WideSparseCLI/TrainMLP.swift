@@ -64,6 +64,7 @@ func trainAndSummarise(
     _ config: RunConfig, directory: String, restart: Bool, resume: Bool, stopAfterEpochs: Int?, execution: ExecutionChoice
 ) throws {
     try reportingErrors { try config.validate() }
+    try reportingErrors { try execution.check(config) }
     if let stopAfterEpochs, stopAfterEpochs < 1 {
         throw ValidationError("--stop-after-epochs: expected at least 1, found \(stopAfterEpochs)")
     }

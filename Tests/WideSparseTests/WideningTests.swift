@@ -96,6 +96,11 @@ struct WideningTests {
             == "width: expected at least the base width 8 (--method linear-bottleneck only widens), found 4")
         #expect(message(["--width", "8", "--weights-of-width", "4", "--method", "dense"]).hasPrefix("--weights, --weights-of-width: expected no budget"))
 
+        let bottleneck = try TrainResNet.parse(["--width", "8", "--weights-of-width", "4", "--method", "linear-bottleneck"]).resolvedConfig()
+        #expect(throws: ConfigError(field: "execution", expected: "dense or auto for a linear bottleneck model (it has no masks, so nothing runs sparse)",
+                                    found: "sparse")) { try ExecutionChoice.sparse.check(bottleneck) }
+        try ExecutionChoice.auto.check(bottleneck)
+
         #expect(specFailure("""
             name: s
             model: resnet18
@@ -136,5 +141,32 @@ struct WideningTests {
         let results = SweepResults(plan: plan)
         #expect(results.rows.filter { $0.widenedStages == [4] }.count == 3)
         #expect(results.csv().split(separator: "\n")[0].contains("widened_stages,stage_widths,inner_sizes"))
+    }
+
+    @Test("A sweep over widened stages completes, and the report draws the stage-widening figure")
+    func stageSweepAndReport() throws {
+        let folder = temporaryFolder()
+        let spec = specFile("""
+            name: stages
+            model: resnet18
+            dataset: fashion-mnist
+            base_width: 2
+            factors: [1, 2]
+            methods: [sparse]
+            widen_stages: ["1,2,3,4", "4"]
+            options:
+              epochs: 1
+              train-subset: 200
+              batch-size: 50
+            """)
+        #expect(try runWidesparse(["sweep", "run", spec, "--runs-dir", folder + "/runs"], in: folder) == 0)
+        let results = try SweepResults(folder: folder + "/runs/stages")
+        #expect(results.rows.count == 3 && results.rows.allSatisfy { $0.state == .done })
+        #expect(try runWidesparse(["report", folder + "/runs", "--out", folder + "/report"], in: folder) == 0)
+        let csv = try String(contentsOfFile: folder + "/report/stages-test-vs-width-1.csv", encoding: .utf8)
+        #expect(csv.contains("\"sparse, stages 4 at") && csv.contains("\"sparse, stages 1,2,3,4 at") && csv.contains("dense base (width 2)"), "\(csv)")
+        // The standard figures keep only the models widened everywhere.
+        let figure6 = try String(contentsOfFile: folder + "/report/fig6-test-vs-width-1.csv", encoding: .utf8)
+        #expect(figure6.split(separator: "\n").count == 1 + 3, "\(figure6)")  // header, the family's 2 points, the dense base
     }
 }
