@@ -160,7 +160,8 @@ public struct Report: Sendable {
     mutating func addBottleneckFigures(_ bottlenecks: [ResultGroup], dense: [ResultGroup], name: String, number: Int) {
         guard !bottlenecks.isEmpty else { return }
         let targets = Array(Set(bottlenecks.compactMap { $0.first.bottleneck?.targetWeights })).sorted()
-        for method in ["linear-bottleneck", "nonlinear-bottleneck"] {
+        // Every mask-free method the runs contain, in order of name (the paper's two: linear, non-linear).
+        for method in Array(Set(bottlenecks.map(\.first.method))).sorted() {
             let members = bottlenecks.filter { $0.first.method == method }
             guard !members.isEmpty else { continue }
             var series: [Plot.Series] = []
@@ -168,7 +169,8 @@ public struct Report: Sendable {
                 var family = members.filter { $0.first.bottleneck?.targetWeights == target }
                 guard !family.isEmpty else { continue }
                 let base = dense.first { $0.first.weights.kept == target }
-                if method == "nonlinear-bottleneck", let base, !family.contains(where: { $0.first.width == base.first.width }) {
+                // A method whose base-width model is the plain model (non-linear) starts at the base run.
+                if let base, !family.contains(where: { $0.first.width == base.first.width }) {
                     family.insert(base, at: 0)
                 }
                 let colour = seriesColours[index % seriesColours.count]
@@ -180,10 +182,10 @@ public struct Report: Sendable {
                         points: [Plot.Point(x: low, y: accuracy), Plot.Point(x: high, y: accuracy)], dashed: true))
                 }
             }
-            let kind = method == "linear-bottleneck" ? "linear" : "non-linear"
+            let kind = method == "nonlinear-bottleneck" ? "non-linear bottleneck" : method.replacingOccurrences(of: "-", with: " ")
             add(Figure(name: "fig3-\(method)-\(number)",
-                       caption: "\(name): best test accuracy against width with the \(kind) bottleneck at the weights of the plain base model; the base model's accuracy dashed (paper Figure 3).",
-                       plot: Plot(title: "\(name): \(kind) bottleneck", xLabel: "width", yLabel: "best test accuracy (%)", xScale: .log2, series: series)))
+                       caption: "\(name): best test accuracy against width with the \(kind) at the weights of the plain base model; the base model's accuracy dashed (paper Figure 3).",
+                       plot: Plot(title: "\(name): \(kind)", xLabel: "width", yLabel: "best test accuracy (%)", xScale: .log2, series: series)))
         }
     }
 
