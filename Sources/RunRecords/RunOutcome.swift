@@ -37,7 +37,7 @@ public struct RunDivergence: Codable, Equatable, Sendable {
 /// writes it.
 public struct RunLabels: Codable, Equatable, Sendable {
     public var experiment: String
-    /// "dense" or "sparse" (bottleneck methods later)
+    /// The widening method's name (Widening's `WideningMethods`: dense, sparse, linear-bottleneck, nonlinear-bottleneck)
     public var method: String
     public var baseWidth: Int?
     public var wideningFactor: Double?

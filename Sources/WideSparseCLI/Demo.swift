@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import RunRecords
-import Sparsity
 import TensorCore
 import Reporting
 import Training
+import Widening
 
 /// `widesparse demo`: the paper's Figure 5 question on real digits, in a few minutes.
 public struct Demo: ParsableCommand {
@@ -60,21 +60,23 @@ public struct Demo: ParsableCommand {
         let cache = DatasetCache()
         var rows: [FamilyRow] = []
         for width in widthList {
-            let plan: MLPSparsityPlan
+            let plan: WidenedModel
             do {
-                plan = try MLPSparsityPlan.atBudget(
-                    inputSize: 784, width: width, classes: 10, weightBudget: weights,
-                    rule: .lastLayerConnectivity(lastLayerConnectivity))
+                plan = try WideningMethods.widen(
+                    SparseWidening.name, options: WideningOptions(lastLayerConnectivity: lastLayerConnectivity),
+                    architecture: .mlp1(inputSize: 784, classes: 10), width: width, weights: weights, weightsOfWidth: nil)
             } catch {
                 rows.append(FamilyRow(width: width, plan: nil, result: nil, note: "infeasible: \(error)"))
                 // The table says "infeasible"; the reason, with the feasible range, is printed here.
                 print("width \(width): infeasible: \(error)")
                 continue
             }
+            var model = MLPModelConfig(
+                inputSize: 784, width: width, classes: 10, bias: true, activation: "relu", batchNorm: false,
+                parameterisation: "standard", initDistribution: "uniform", removedWeights: [0, 0])
+            model.take(plan)
             let config = RunConfig(
-                model: .mlp(MLPModelConfig(
-                    inputSize: 784, width: width, classes: 10, bias: true, activation: "relu", batchNorm: false,
-                    parameterisation: "standard", initDistribution: "uniform", removedWeights: plan.removals)),
+                model: .mlp(model),
                 data: DataConfig(
                     dataset: "mnist5k", location: dataDir, trainSubset: nil, validationSize: 0, normalisation: "fixed",
                     mean: 0.1307, std: 0.3081),
@@ -108,7 +110,7 @@ public struct Demo: ParsableCommand {
 /// One width of a family and how it did.
 struct FamilyRow {
     var width: Int
-    var plan: MLPSparsityPlan?
+    var plan: WidenedModel?
     var result: RunResult?
     var note: String
 
@@ -121,7 +123,7 @@ struct FamilyRow {
             }
             lines.append(String(
                 format: "%5d  %12.4f  %16.3f  %7d  %13.2f%%  %15.2f%%", row.width, plan.connectivity,
-                plan.layerConnectivities[1], plan.totalWeights, 100 * result.bestTestAccuracy, 100 * result.finalTrainAccuracy))
+                plan.layers[1].connectivity, plan.weights, 100 * result.bestTestAccuracy, 100 * result.finalTrainAccuracy))
         }
         return lines.joined(separator: "\n")
     }
@@ -134,8 +136,8 @@ struct FamilyRow {
                 continue
             }
             lines.append([
-                "\(row.width)", "\(plan.connectivity)", "\(plan.layerConnectivities[0])", "\(plan.layerConnectivities[1])",
-                "\(plan.totalWeights)", "\(result.bestTestAccuracy)", "\(result.bestTestEpoch)", "\(result.finalTrainAccuracy)", "trained",
+                "\(row.width)", "\(plan.connectivity)", "\(plan.layers[0].connectivity)", "\(plan.layers[1].connectivity)",
+                "\(plan.weights)", "\(result.bestTestAccuracy)", "\(result.bestTestEpoch)", "\(result.finalTrainAccuracy)", "trained",
             ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

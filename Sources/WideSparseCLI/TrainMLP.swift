@@ -176,7 +176,8 @@ func printSummary(config: RunConfig, result: RunResult, directory: String) {
             + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
     case .resnet18(let r):
         print("ResNet-18 (\(r.form) form), width \(r.width), \(r.inputChannels) input channels, \(r.classes) classes, "
-            + (r.bottleneck == nil ? "\(r.maskPattern) masks" : "no masks"))
+            + (r.bottleneck == nil ? "\(r.maskPattern) masks" : "no masks")
+            + (r.stageWidths.map { ", stage widths \($0.map(String.init).joined(separator: ","))" } ?? ""))
     }
     if let bottleneck = config.model.mlp?.bottleneck ?? { if case .resnet18(let r) = config.model { return r.bottleneck } else { return nil } }() {
         print("\(bottleneck.kind) bottleneck, inner sizes \(bottleneck.innerSizes.map(String.init).joined(separator: ",")); "
