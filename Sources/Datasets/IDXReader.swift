@@ -1,3 +1,5 @@
+import TensorCore
+
 /// An IDX file (the MNIST format): magic 00 00 08 D (unsigned bytes, D dimensions), D big-endian
 /// 32-bit sizes, then the bytes in row-major order.
 public struct IDXArray {
@@ -25,7 +27,11 @@ public func readIDX(_ path: String, expectedDimensions: Int, missingHint: String
         let offset = 4 + 4 * index
         return bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
     }
-    let payload = dimensions.reduce(1, *)
+    guard let payload = checkedProduct(dimensions) else {
+        let shape = dimensions.map(String.init).joined(separator: "x")
+        throw DatasetError.badFormat(
+            path: path, expected: "a shape whose data fits in the file's \(bytes.count - headerSize) data bytes", found: "shape \(shape)")
+    }
     guard bytes.count - headerSize == payload else {
         let shape = dimensions.map(String.init).joined(separator: "x")
         throw DatasetError.badFormat(

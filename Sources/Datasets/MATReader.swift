@@ -1,3 +1,5 @@
+import TensorCore
+
 /// A numeric array read from a MATLAB 5 .mat file, in MATLAB's column-major order.
 public struct MATArray {
     public enum Values {
@@ -18,6 +20,8 @@ public struct MATArray {
     /// MATLAB's dimensions, e.g. [32, 32, 3, N] for SVHN's X.
     public var dimensions: [Int]
     public var values: Values
+    /// How the file stores the values: "uint8", "double", "single", "int32", ...
+    public var storage: String
 }
 
 /// Reads the numeric arrays of a little-endian MATLAB 5 (v6/v7, not v7.3 HDF5) .mat file,
@@ -82,21 +86,39 @@ private struct MATElement {
         // Classes 6-15 are the numeric ones (double, single, int8 ... uint64).
         guard (6...15).contains(arrayClass), !isComplex else { return nil }
         let sizes = try dimensions.integers(path: path).map { Int($0) }
+        guard let total = checkedProduct(sizes) else {
+            throw DatasetError.badFormat(path: path, expected: "non-negative dimensions of array '\(name.text)' whose product fits", found: "\(sizes)")
+        }
         guard let real = try reader.next() else {
             throw DatasetError.badFormat(path: path, expected: "the data of array '\(name.text)'", found: "none")
         }
         let values: MATArray.Values = real.type == MATElement.uint8
             ? .bytes(Array(real.payload)) : .numbers(try real.numbers(path: path))
-        guard values.count == sizes.reduce(1, *) else {
+        guard values.count == total else {
             throw DatasetError.badFormat(
-                path: path, expected: "\(sizes.reduce(1, *)) values for array '\(name.text)' of size \(sizes)", found: "\(values.count)")
+                path: path, expected: "\(total) values for array '\(name.text)' of size \(sizes)", found: "\(values.count)")
         }
-        return MATArray(name: name.text, dimensions: sizes, values: values)
+        return MATArray(name: name.text, dimensions: sizes, values: values, storage: real.typeName)
     }
 
     var text: String { String(decoding: payload, as: UTF8.self) }
 
-    func integers(path: String) throws -> [Int64] { try numbers(path: path).map { Int64($0) } }
+    /// The payload as whole numbers (dimensions, flags); anything else is refused.
+    func integers(path: String) throws -> [Int64] {
+        try numbers(path: path).map { value in
+            guard value == value.rounded(), abs(value) < 0x1p62 else {
+                throw DatasetError.badFormat(path: path, expected: "whole numbers in a size or flags element", found: "\(value)")
+            }
+            return Int64(value)
+        }
+    }
+
+    /// MATLAB's name of the element type.
+    var typeName: String {
+        let names: [UInt32: String] = [1: "int8", 2: "uint8", 3: "int16", 4: "uint16", 5: "int32", 6: "uint32", 7: "single",
+                                       9: "double", 12: "int64", 13: "uint64"]
+        return names[type] ?? "element type \(type)"
+    }
 
     /// The payload as numbers, whatever integer or floating type stores them.
     func numbers(path: String) throws -> [Double] {

@@ -8,9 +8,12 @@ public func readSVHN(_ path: String, missingHint: String = "") throws -> ImageSe
     guard let x = arrays["X"], let y = arrays["y"] else {
         throw DatasetError.badFormat(path: path, expected: "arrays 'X' and 'y'", found: "arrays \(arrays.keys.sorted())")
     }
-    guard x.dimensions.count == 4, x.dimensions[2] == 3, case .bytes(let pixels) = x.values else {
+    guard case .bytes(let pixels) = x.values else {
+        throw DatasetError.badFormat(path: path, expected: "X stored as uint8 (SVHN's pixels)", found: "X stored as \(x.storage)")
+    }
+    guard x.dimensions.count == 4, x.dimensions[2] == 3 else {
         throw DatasetError.badFormat(
-            path: path, expected: "X as uint8 of size [height, width, 3, N]", found: "size \(x.dimensions) (\(x.values.count) values)")
+            path: path, expected: "X of size [height, width, 3, N]", found: "size \(x.dimensions) (\(x.values.count) values)")
     }
     let (height, width, count) = (x.dimensions[0], x.dimensions[1], x.dimensions[3])
     guard y.values.count == count else {
@@ -24,7 +27,7 @@ public func readSVHN(_ path: String, missingHint: String = "") throws -> ImageSe
     var labels: [Int32] = []
     labels.reserveCapacity(count)
     for (index, label) in rawLabels.enumerated() {
-        guard label == label.rounded(), label >= 0, label <= 10 else {
+        guard label == label.rounded(), label >= 1, label <= 10 else {
             throw DatasetError.badFormat(path: path, expected: "labels 1...10 in 'y' (10 for the digit 0)", found: "\(label) at index \(index)")
         }
         labels.append(label == 10 ? 0 : Int32(label))

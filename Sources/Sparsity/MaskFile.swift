@@ -30,6 +30,10 @@ public enum MaskFile {
             }
             let kept = keptCount(mask)
             guard kept == layer.kept else { throw refuse("\(layer.kept) kept weights in mask '\(layer.name)'", "\(kept)") }
+            let written = metadata["\(layer.name).kept"] ?? "none"
+            guard written == "\(kept)" else {
+                throw refuse("the kept count \(kept) of mask '\(layer.name)' in its metadata", "\(written) (the file was changed)")
+            }
             let stored = metadata["\(layer.name).fnv1a64"] ?? "none"
             guard stored == checksum(mask) else {
                 throw refuse("mask '\(layer.name)' with checksum \(stored) as written", "checksum \(checksum(mask)) (the file was changed)")

@@ -54,11 +54,12 @@ public enum SafeTensors {
                   let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw bad("dtype, shape and data_offsets for tensor '\(name)'", "\(entry)") }
             guard dtype == "F32" else { throw bad("dtype F32 for tensor '\(name)'", dtype) }
-            let count = shape.reduce(1, *)
-            let begin = dataStart + offsets[0]
-            let end = dataStart + offsets[1]
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, end - begin == count * 4, end <= data.count else {
-                throw bad("\(count * 4) bytes inside the file for tensor '\(name)' of shape \(shape)",
+            guard let count = checkedProduct(shape), let size = checkedProduct([count, 4]), size <= data.count else {
+                throw bad("a shape for tensor '\(name)' that fits in the file's \(data.count) bytes", "shape \(shape)")
+            }
+            guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == size,
+                  let begin = checkedSum(dataStart, offsets[0]), let end = checkedSum(dataStart, offsets[1]), end <= data.count else {
+                throw bad("\(size) bytes inside the file for tensor '\(name)' of shape \(shape)",
                           "offsets \(offsets) in a file of \(data.count) bytes")
             }
             let tensor = Tensor(shape: shape)

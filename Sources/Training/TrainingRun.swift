@@ -105,10 +105,15 @@ public final class TrainingRun {
 
         var metrics: [EpochMetrics] = []
         if FileManager.default.fileExists(atPath: checkpointPath) {
-            let epoch = try Checkpoint.restore(from: checkpointPath, model: model, optimizer: optimizer)
-            let saved = (try? RecordFiles.readJSONLines(EpochMetrics.self, from: metricsPath)) ?? []
-            guard saved.count >= epoch else {
-                throw RecordError.invalid(path: metricsPath, reason: "\(saved.count) epochs recorded, checkpoint is at epoch \(epoch)")
+            let epoch = try Checkpoint.restore(from: checkpointPath, model: model, optimizer: optimizer, epochs: config.training.epochs)
+            let saved = FileManager.default.fileExists(atPath: metricsPath) ? try RecordFiles.readJSONLines(EpochMetrics.self, from: metricsPath) : []
+            // Metrics are written before the checkpoint, so a run stopped between the two has one
+            // record more than its checkpoint's epoch; any other difference means a file was replaced.
+            guard saved.count == epoch || saved.count == epoch + 1 else {
+                throw RecordError.invalid(
+                    path: metricsPath,
+                    reason: "expected \(epoch) or \(epoch + 1) epoch records (the checkpoint \(checkpointPath) is at epoch \(epoch)), "
+                        + "found \(saved.count); one of the two files is from another point of the run: start it again with --restart")
             }
             metrics = Array(saved.prefix(epoch))
         }

@@ -120,6 +120,16 @@ struct ImageFileTests {
         } catch {
             #expect("\(error)".contains("(the file is truncated)"))
         }
+        write(svhnFile(compressed: true, labels: [0, 3]), "\(folder)/zero.mat")
+        #expect(throws: DatasetError.badFormat(path: "\(folder)/zero.mat", expected: "labels 1...10 in 'y' (10 for the digit 0)", found: "0.0 at index 0")) {
+            try readSVHN("\(folder)/zero.mat")
+        }
+        let doubles = (0..<36).flatMap { value in withUnsafeBytes(of: Double(value)) { Array($0) } }
+        let y = MATWriter.matrix(name: "y", arrayClass: 6, dimensions: [2, 1], dataType: 9, data: [10.0, 3.0].flatMap { v in withUnsafeBytes(of: v) { Array($0) } })
+        write(MATWriter.header() + MATWriter.matrix(name: "X", arrayClass: 6, dimensions: [2, 3, 3, 2], dataType: 9, data: doubles) + y, "\(folder)/double.mat")
+        #expect(throws: DatasetError.badFormat(path: "\(folder)/double.mat", expected: "X stored as uint8 (SVHN's pixels)", found: "X stored as double")) {
+            try readSVHN("\(folder)/double.mat")
+        }
         write(svhnFile(compressed: true, labels: [10, 11]), "\(folder)/label.mat")
         #expect(throws: DatasetError.badFormat(path: "\(folder)/label.mat", expected: "labels 1...10 in 'y' (10 for the digit 0)", found: "11.0 at index 1")) {
             try readSVHN("\(folder)/label.mat")
