@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// Runs a sweep on this machine: N worker processes at a time (`widesparse sweep worker`), each
 /// training one run with its own threads. Processes, not threads, so that one run that crashes
@@ -38,13 +39,30 @@ public struct LocalSweep {
     }
 
     /// Starts every run that is not finished (done or diverged) and waits for all of them.
-    /// Returns the states at the end.
+    /// Returns the states at the end. `restartFailed`: runs that failed are cleared and trained
+    /// again from the start. A SIGINT or SIGTERM to the sweep is forwarded to every worker (each
+    /// in its own process group, so a terminal's Ctrl-C would not reach them); no new run starts,
+    /// the sweep waits for the workers to exit and throws `SweepInterrupted`. Every run keeps its
+    /// last checkpoint, and the same command continues.
     @discardableResult
-    public func run(onEvent: (Event) -> Void) throws -> SweepStatus {
+    public func run(restartFailed: Bool = false, onEvent: (Event) -> Void) throws -> SweepStatus {
+        if restartFailed {
+            for run in plan.trainable where RunState.of(directory: plan.directory(of: run)!) == .failed {
+                try TrainingRun.clear(directory: plan.directory(of: run)!)
+            }
+        }
         var waiting = plan.trainable.filter { !RunState.of(directory: plan.directory(of: $0)!).isFinal }
         var running: [(process: Process, run: PlannedRun)] = []
         var lastProgress = Date.distantPast
+        let signals = SignalCatcher([SIGINT, SIGTERM])
+        defer { signals.restore() }
+        var forwarded = false
         while !waiting.isEmpty || !running.isEmpty {
+            if let signal = signals.caught, !forwarded {
+                forwarded = true
+                waiting.removeAll()
+                for (process, _) in running where process.isRunning { kill(process.processIdentifier, signal) }
+            }
             while running.count < jobs, !waiting.isEmpty {
                 let next = waiting.removeFirst()
                 running.append((try start(next), next))
@@ -62,6 +80,7 @@ public struct LocalSweep {
                 onEvent(.progress(epochsDone: status.epochsDone, epochsPlanned: status.epochsPlanned, running: running.count, waiting: waiting.count))
             }
         }
+        if let signal = signals.caught { throw SweepInterrupted(signal: signal) }
         return SweepStatus(plan: plan)
     }
 
@@ -70,7 +89,8 @@ public struct LocalSweep {
         let directory = plan.directory(of: run)!
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let logPath = "\(directory)/worker.log"
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        // Created with open(2): Foundation's createFile writes through a temporary a kill would leave.
+        close(open(logPath, O_WRONLY | O_CREAT, 0o644))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         let process = Process()
@@ -88,5 +108,50 @@ public struct LocalSweep {
         }
         try log.close()
         return process
+    }
+}
+
+/// A sweep stopped by a signal after its workers exited.
+public struct SweepInterrupted: Error, CustomStringConvertible {
+    public let signal: Int32
+    public var description: String {
+        "stopped by \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)") after every worker exited; "
+            + "each run keeps its last checkpoint: run the same command again to continue"
+    }
+}
+
+/// Catches signals while it lives (their default action suspended) and remembers the first.
+final class SignalCatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Int32?
+    private var sources: [DispatchSourceSignal] = []
+    private let numbers: [Int32]
+
+    init(_ numbers: [Int32]) {
+        self.numbers = numbers
+        for number in numbers {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.lock()
+                if self.first == nil { self.first = number }
+                self.lock.unlock()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var caught: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return first
+    }
+
+    /// Back to the default actions.
+    func restore() {
+        for source in sources { source.cancel() }
+        for number in numbers { signal(number, SIG_DFL) }
     }
 }

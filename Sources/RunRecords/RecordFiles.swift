@@ -9,17 +9,45 @@ public enum RecordFiles {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw RecordError.cannotWrite(path: temporary.path)
+            .appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(ProcessInfo.processInfo.processIdentifier)").path
+        // Plain POSIX writes: Foundation's createFile would itself write through a second
+        // temporary (".dat.nosync…") that a kill leaves behind.
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw RecordError.cannotWrite(path: temporary) }
+        let written = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count <= 0 { return false }
+                offset += count
+            }
+            return true
         }
-        let handle = try FileHandle(forWritingTo: temporary)
-        try handle.synchronize()
-        try handle.close()
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
             throw RecordError.cannotWrite(path: path)
         }
+    }
+
+    /// What `writeAtomically` puts between the name and the writer's process id.
+    static let temporaryMarker = ".tmp-"
+
+    /// Removes the temporaries that killed writes left in `directory`: ours (".NAME.tmp-PID"
+    /// whose process is gone) and Foundation's (".dat.nosync…"). Returns their names.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            var stale = name.hasPrefix(".dat.nosync")
+            if let marker = name.range(of: temporaryMarker, options: .backwards), let pid = Int32(name[marker.upperBound...]) {
+                stale = pid != ProcessInfo.processInfo.processIdentifier && kill(pid, 0) != 0 && errno == ESRCH
+            }
+            if stale && unlink("\(directory)/\(name)") == 0 { removed.append(name) }
+        }
+        return removed.sorted()
     }
 
     /// Pretty, key-sorted JSON (stable across runs, pleasant to diff).

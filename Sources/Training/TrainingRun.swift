@@ -53,6 +53,19 @@ public final class TrainingRun {
         try? RecordFiles.readJSON(RunResult.self, from: resultPath)
     }
 
+    /// The files training writes (config.json aside), by name.
+    static let trainingFiles = [
+        "result.json", "checkpoint.safetensors", "metrics.jsonl", "masks.safetensors", "events.out.tfevents.widesparse",
+        "diverged.json", "execution.json", "error.json",
+    ]
+
+    /// Removes what training wrote in `directory` (keeping config.json and logs), so the run starts again.
+    public static func clear(directory: String) throws {
+        for name in trainingFiles where FileManager.default.fileExists(atPath: "\(directory)/\(name)") {
+            try FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+        }
+    }
+
     /// Trains (or resumes) the run and returns its result. `restart` discards earlier files.
     /// `stopAfterEpochs` ends this call early, checkpointed, after that many epochs in total (for
     /// jobs with a time limit); the result is then nil and a later call continues.
@@ -62,11 +75,8 @@ public final class TrainingRun {
         execution: ExecutionChoice = .dense, onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> RunResult? {
         try config.validate()
-        if restart {
-            for path in [resultPath, checkpointPath, metricsPath, masksPath, eventsPath, divergedPath, executionPath] {
-                try? FileManager.default.removeItem(atPath: path)
-            }
-        }
+        if restart { try TrainingRun.clear(directory: directory) }
+        RecordFiles.removeStaleTemporaries(in: directory)
         if FileManager.default.fileExists(atPath: configPath) {
             let previous = try RecordFiles.readJSON(RunConfig.self, from: configPath)
             guard previous == config else {

@@ -82,7 +82,14 @@ func describePlan(_ plan: SweepPlan) {
 struct SweepRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a spec's runs on this machine, --jobs at a time; rerun the same command to finish what is missing.")
+        abstract: "Run a spec's runs on this machine, --jobs at a time; rerun the same command to finish what is missing.",
+        discussion: """
+            Ctrl-C (SIGINT) or SIGTERM stops the sweep: the signal is passed on to every worker (each \
+            runs in its own process group), no new run starts, and the sweep exits (130 or 143) once \
+            they have; every run keeps its last checkpoint and the same command continues. Failed runs \
+            are retried by the next sweep run; --restart-failed clears them first. Exit codes: 0 \
+            all runs ended, 1 some failed, 64 a usage error, 65 a bad spec or input file.
+            """)
 
     @OptionGroup var arguments: SpecArguments
 
@@ -94,6 +101,9 @@ struct SweepRun: ParsableCommand {
 
     @Option(help: "Masked fully connected layers: dense, sparse or auto (see `widesparse train mlp --help`).")
     var execution: ExecutionChoice = .dense
+
+    @Flag(help: "Clear the runs that failed (their error.json and what they wrote) and train them again from the start; without it they are retried from their last checkpoint.")
+    var restartFailed = false
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs: expected at least 1, found \(jobs)") }
@@ -112,7 +122,7 @@ struct SweepRun: ParsableCommand {
             plan: plan, specPath: specPath, runsRoot: absolutePath(arguments.runsDir), executable: executablePath(), jobs: jobs,
             threadsPerJob: threads, workerArguments: ["--execution", execution.rawValue])
         let status = try reportingErrors {
-            try sweep.run { event in
+            try sweep.run(restartFailed: restartFailed) { event in
                 switch event {
                 case .started(let run, _):
                     print("[\(ended)/\(total)] start  #\(run.index) \(run.request.summary)")
@@ -137,7 +147,10 @@ struct SweepRun: ParsableCommand {
         }
         print("after: \(status.summary)")
         print("results: widesparse results \(arguments.spec)" + (arguments.runsDir == "runs" ? "" : " --runs-dir \(arguments.runsDir)"))
-        if status.count(.failed) > 0 { throw ExitCode(1) }
+        if status.count(.failed) > 0 {
+            throw RunFailed(description: "\(status.count(.failed)) runs failed (their errors are above and in error.json); "
+                + "the same command retries them, with --restart-failed from the start")
+        }
     }
 }
 

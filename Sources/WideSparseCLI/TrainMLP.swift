@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import Foundation
 import Models
 import NeuralNetwork
@@ -155,16 +156,28 @@ func parseCounts(_ text: String, option: String) throws -> [Int] {
     }
 }
 
-/// Runs `body`, turning the library's typed errors into messages ArgumentParser prints as
-/// "Error: ..." with a failing exit code (never a stack trace).
+/// Runs `body`, sorting the library's typed errors by what the user must change (see
+/// `WideSparseCommand.mainWithExitCodes`): an option or option combination (`ConfigError`,
+/// `ValidationError`: usage, exit 64, with the command's usage), a file or folder given
+/// (everything else: input, exit 65, the message alone), or a run that failed (exit 1).
 @discardableResult
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as ValidationError {
         throw error
-    } catch let error as CustomStringConvertible {
+    } catch let error as ConfigError {
         throw ValidationError(error.description)
+    } catch let error as RunDiverged {
+        throw RunFailed(description: error.description)
+    } catch let error as SweepInterrupted {
+        throw error
+    } catch let error as InputError {
+        throw error
+    } catch let error as RunFailed {
+        throw error
+    } catch let error as CustomStringConvertible {
+        throw InputError(description: error.description)
     }
 }
 

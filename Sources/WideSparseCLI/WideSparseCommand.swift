@@ -1,4 +1,6 @@
 import ArgumentParser
+import Experiments
+import Foundation
 
 /// `widesparse`: controlled experiments on neural-network width at a fixed number of weights.
 public struct WideSparseCommand: ParsableCommand {
@@ -25,4 +27,39 @@ public struct Bench: ParsableCommand {
         subcommands: [BenchMLP.self, BenchResNet.self])
 
     public init() {}
+}
+
+/// A data file, spec, run folder or other input that is not what it should be: exit 65
+/// (EX_DATAERR), printed without the usage text.
+public struct InputError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A run that was tried and failed (it diverged, or training threw): exit 1.
+public struct RunFailed: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension WideSparseCommand {
+    /// Runs the command and exits with a code that says what went wrong: 0 done; 1 a run failed
+    /// (or a sweep has failed runs); 64 the command line (EX_USAGE, with the usage text); 65 an
+    /// input file, spec or run folder (EX_DATAERR, the message alone); 128 + n stopped by signal n.
+    public static func mainWithExitCodes() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as InputError {
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            Foundation.exit(65)
+        } catch let error as RunFailed {
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as SweepInterrupted {
+            FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+            Foundation.exit(128 + error.signal)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,3 +1,3 @@
 import WideSparseCLI
 
-WideSparseCommand.main()
+WideSparseCommand.mainWithExitCodes()
