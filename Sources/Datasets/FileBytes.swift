@@ -29,7 +29,16 @@ func inflateZlib(_ compressed: ArraySlice<UInt8>, path: String) throws -> [UInt8
     try inflateStream(Array(compressed), path: path, windowBits: 15, format: "zlib")
 }
 
+/// The most bytes a compressed stream may decompress to (8 GiB), against decompression bombs.
+let maximumDecompressedBytes = 1 << 33
+
 private func inflateStream(_ compressed: [UInt8], path: String, windowBits: Int32, format: String) throws -> [UInt8] {
+    guard !compressed.isEmpty else {
+        throw DatasetError.badFormat(path: path, expected: "\(format) data", found: "no bytes")
+    }
+    guard compressed.count <= Int(UInt32.max) else {
+        throw DatasetError.badFormat(path: path, expected: "at most 4 GiB of \(format) data in one stream", found: "\(compressed.count) bytes")
+    }
     var output: [UInt8] = []
     output.reserveCapacity(compressed.count * 4)
     var stream = z_stream()
@@ -49,6 +58,10 @@ private func inflateStream(_ compressed: [UInt8], path: String, windowBits: Int3
                 return inflate(&stream, Z_NO_FLUSH)
             }
             output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+            if output.count > maximumDecompressedBytes {
+                throw DatasetError.badFormat(
+                    path: path, expected: "at most \(maximumDecompressedBytes) decompressed bytes", found: "more (a decompression bomb?)")
+            }
             switch status {
             case Z_STREAM_END:
                 if stream.avail_in == 0 || format != "gzip" { return }

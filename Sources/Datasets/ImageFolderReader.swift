@@ -1,6 +1,7 @@
 import CPNG
 import CTurboJPEG
 import Foundation
+import TensorCore
 
 /// Decoded 8-bit pixels, interleaved row by row: [height, width, channels].
 public struct DecodedImage: Equatable {
@@ -12,6 +13,17 @@ public struct DecodedImage: Equatable {
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height * channels, "\(pixels.count) pixels for \(width)x\(height)x\(channels)")
         (self.width, self.height, self.channels, self.pixels) = (width, height, channels, pixels)
+    }
+}
+
+/// The most pixels an image may have (16384 x 16384): a header claiming more is refused before
+/// anything is allocated for it.
+public let maximumImagePixels = 1 << 28
+
+/// Refuses a decoded size beyond `maximumImagePixels`.
+func checkImageSize(width: Int, height: Int, path: String) throws {
+    guard let pixels = checkedProduct([width, height]), pixels <= maximumImagePixels, pixels > 0 else {
+        throw DatasetError.badFormat(path: path, expected: "an image of 1 to \(maximumImagePixels) pixels", found: "\(width)x\(height)")
     }
 }
 
@@ -37,6 +49,10 @@ private func decodePNG(_ bytes: [UInt8], path: String, channels: Int) throws -> 
     // PNG_FORMAT_RGB is PNG_FORMAT_FLAG_COLOR (2); PNG_FORMAT_GRAY is 0: 8 bits per channel, no alpha.
     image.format = channels == 3 ? 2 : 0
     let (width, height) = (Int(image.width), Int(image.height))
+    do { try checkImageSize(width: width, height: height, path: path) } catch {
+        png_image_free(&image)
+        throw error
+    }
     var pixels = [UInt8](repeating: 0, count: width * height * channels)
     let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
     guard finished != 0 else { throw failure() }
@@ -54,6 +70,7 @@ private func decodeJPEG(_ bytes: [UInt8], path: String, channels: Int) throws ->
     }
     var (width, height, subsampling, colourspace): (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
     guard tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colourspace) == 0 else { throw failure() }
+    try checkImageSize(width: Int(width), height: Int(height), path: path)
     var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
     let format = channels == 3 ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue
     guard tjDecompress2(handle, bytes, UInt(bytes.count), &pixels, width, 0, height, Int32(format), 0) == 0 else { throw failure() }

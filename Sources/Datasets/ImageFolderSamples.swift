@@ -104,7 +104,13 @@ public struct ImageFolderSamples: SampleSource {
                         path: path, expected: "an image whose shorter side resized to \(resize) holds a \(size)x\(size) crop",
                         found: "\(image.width)x\(image.height) pixels")
                 }
-                var resized = [Float](repeating: 0, count: channels * resizedHeight * resizedWidth)
+                // A very elongated image would resize to more than any image may have.
+                guard let values = checkedProduct([channels, resizedHeight, resizedWidth]), values <= 3 * maximumImagePixels else {
+                    throw DatasetError.badFormat(
+                        path: path, expected: "an image whose shorter side resized to \(resize) has at most \(maximumImagePixels) pixels",
+                        found: "\(image.width)x\(image.height) pixels, resized to \(resizedWidth)x\(resizedHeight)")
+                }
+                var resized = [Float](repeating: 0, count: values)
                 resized.withUnsafeMutableBufferPointer { buffer in
                     let whole = PixelRegion(top: 0, left: 0, height: image.height, width: image.width)
                     resizeBilinear(image, region: whole, height: resizedHeight, width: resizedWidth, into: buffer.baseAddress!)

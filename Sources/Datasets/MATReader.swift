@@ -59,13 +59,18 @@ private struct MATElement {
     static let matrix: UInt32 = 14, compressed: UInt32 = 15
 
     /// The numeric arrays this element holds (a compressed element may hold several).
-    func arrays(path: String) throws -> [MATArray] {
+    /// MATLAB never nests compressed elements, so one inside another is refused (a file of
+    /// thousands of nested ones would otherwise exhaust the stack).
+    func arrays(path: String, insideCompressed: Bool = false) throws -> [MATArray] {
         switch type {
         case MATElement.compressed:
+            if insideCompressed {
+                throw DatasetError.badFormat(path: path, expected: "no compressed element inside a compressed element", found: "one")
+            }
             let inflated = try inflateZlib(payload, path: path)
             var inner = MATElementReader(bytes: inflated[...], path: path)
             var result: [MATArray] = []
-            while let element = try inner.next() { result += try element.arrays(path: path) }
+            while let element = try inner.next() { result += try element.arrays(path: path, insideCompressed: true) }
             return result
         case MATElement.matrix:
             return try matrix(path: path).map { [$0] } ?? []

@@ -11,9 +11,9 @@ public func readSVHN(_ path: String, missingHint: String = "") throws -> ImageSe
     guard case .bytes(let pixels) = x.values else {
         throw DatasetError.badFormat(path: path, expected: "X stored as uint8 (SVHN's pixels)", found: "X stored as \(x.storage)")
     }
-    guard x.dimensions.count == 4, x.dimensions[2] == 3 else {
+    guard x.dimensions.count == 4, x.dimensions[2] == 3, x.dimensions[0] > 0, x.dimensions[1] > 0, x.dimensions[3] > 0 else {
         throw DatasetError.badFormat(
-            path: path, expected: "X of size [height, width, 3, N]", found: "size \(x.dimensions) (\(x.values.count) values)")
+            path: path, expected: "X of size [height, width, 3, N], each at least 1", found: "size \(x.dimensions) (\(x.values.count) values)")
     }
     let (height, width, count) = (x.dimensions[0], x.dimensions[1], x.dimensions[3])
     guard y.values.count == count else {

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TensorCore
 import Widening
 
 /// An experiment: a constant-weight width family (or several) written down once. Every field
@@ -48,6 +49,10 @@ public struct ExperimentSpec: Equatable, Sendable {
     public var options: [(name: String, values: [String])]
 
     public static var methodNames: [String] { WideningMethods.names }
+    /// The widest model a spec may ask for (2^20 channels or hidden units).
+    public static let maximumWidth = 1 << 20
+    /// The most runs one spec may expand to.
+    public static let maximumRuns = 100_000
     public static let ruleNames = ["level-down", "uniform", "erk"]
     static let fields = [
         "name", "description", "model", "dataset", "datasets", "data_dir", "base_width", "base_widths", "widths",
@@ -84,12 +89,16 @@ public struct ExperimentSpec: Equatable, Sendable {
         }
         datasets = try fields.strings(one: "dataset", many: "datasets") ?? ["mnist5k"]
         dataDirectories = try fields.dataDirectories(datasets: datasets)
-        baseWidths = try fields.integers(one: "base_width", many: "base_widths", minimum: 1)
+        baseWidths = try fields.integers(one: "base_width", many: "base_widths", minimum: 1, maximum: ExperimentSpec.maximumWidth)
             ?? { throw SpecError(file: file, field: "base_width", expected: "the base width(s) of the family", found: "nothing") }()
-        widths = try fields.integers(one: nil, many: "widths", minimum: 1)
+        widths = try fields.integers(one: nil, many: "widths", minimum: 1, maximum: ExperimentSpec.maximumWidth)
         factors = try fields.doubles("factors")
         if let factors, let bad = factors.first(where: { !($0 > 0 && $0.isFinite) }) {
             throw SpecError(file: file, field: "factors", expected: "positive widening factors", found: "\(bad)")
+        }
+        let widestBase = Double(baseWidths.max()!)
+        if let factors, let bad = factors.first(where: { $0 * widestBase > Double(ExperimentSpec.maximumWidth) }) {
+            throw SpecError(file: file, field: "factors", expected: "factors that keep widths at most \(ExperimentSpec.maximumWidth)", found: "\(bad)")
         }
         guard (widths == nil) != (factors == nil) else {
             throw SpecError(file: file, field: "widths", expected: "either widths or factors", found: widths == nil ? "neither" : "both")
@@ -145,6 +154,12 @@ public struct ExperimentSpec: Equatable, Sendable {
         }
         seeds = try fields.unsignedIntegers(one: "seed", many: "seeds") ?? [0]
         options = try fields.options(reserved: ExperimentSpec.reservedOptions)
+        let dimensions = [datasets.count, baseWidths.count, methods.count, widenedStages.count, widths?.count ?? factors!.count,
+                          rules.count, ioOnly.count, lastLayerConnectivities?.count ?? 1, seeds.count] + options.map(\.values.count)
+        guard let runs = checkedProduct(dimensions), runs <= ExperimentSpec.maximumRuns else {
+            throw SpecError(file: file, field: nil, expected: "at most \(ExperimentSpec.maximumRuns) runs (lists multiply)",
+                            found: "lists of \(dimensions.map(String.init).joined(separator: " x ")) values")
+        }
         for (field, values) in [("datasets", datasets), ("methods", methods), ("rules", rules)] where Set(values).count != values.count {
             throw SpecError(file: file, field: field, expected: "each value once", found: values.joined(separator: ", "))
         }
@@ -217,10 +232,12 @@ struct SpecFields {
 
     func strings(one: String?, many: String?) throws -> [String]? { try scalars(one: one, many: many)?.values }
 
-    func integers(one: String?, many: String?, minimum: Int) throws -> [Int]? {
+    func integers(one: String?, many: String?, minimum: Int, maximum: Int = Int.max) throws -> [Int]? {
         guard let (key, texts) = try scalars(one: one, many: many) else { return nil }
         return try texts.map { text in
-            guard let value = Int(text), value >= minimum else { throw error(key, "whole numbers of at least \(minimum)", "'\(text)'") }
+            guard let value = Int(text), value >= minimum, value <= maximum else {
+                throw error(key, maximum == Int.max ? "whole numbers of at least \(minimum)" : "whole numbers in \(minimum)...\(maximum)", "'\(text)'")
+            }
             return value
         }
     }

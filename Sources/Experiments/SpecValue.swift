@@ -28,13 +28,25 @@ public indirect enum SpecValue: Equatable, Sendable {
             throw SpecError(file: file, field: nil, expected: "valid YAML or JSON", found: "\(error)".replacingOccurrences(of: "\n", with: " "))
         }
         guard let node else { throw SpecError(file: file, field: nil, expected: "a spec", found: "an empty file") }
-        return try SpecValue(node: node, file: file)
+        var budget = SpecValue.maximumValues
+        return try SpecValue(node: node, file: file, budget: &budget)
     }
 
-    init(node: Node, file: String) throws {
+    /// The most values (scalars, lists, maps) a spec may hold once YAML aliases are expanded:
+    /// a "billion laughs" file of nested aliases is refused instead of filling memory.
+    static let maximumValues = 100_000
+
+    init(node: Node, file: String, budget: inout Int) throws {
+        budget -= 1
+        guard budget >= 0 else {
+            throw SpecError(file: file, field: nil, expected: "at most \(SpecValue.maximumValues) values (YAML aliases expanded)", found: "more")
+        }
         switch node {
         case .scalar(let scalar): self = .scalar(scalar.string)
-        case .sequence(let sequence): self = .list(try sequence.map { try SpecValue(node: $0, file: file) })
+        case .sequence(let sequence):
+            var items: [SpecValue] = []
+            for item in sequence { items.append(try SpecValue(node: item, file: file, budget: &budget)) }
+            self = .list(items)
         case .mapping(let mapping):
             var entries: [(key: String, value: SpecValue)] = []
             for (key, value) in mapping {
@@ -44,7 +56,7 @@ public indirect enum SpecValue: Equatable, Sendable {
                 guard !entries.contains(where: { $0.key == name.string }) else {
                     throw SpecError(file: file, field: name.string, expected: "each key once", found: "it twice")
                 }
-                entries.append((name.string, try SpecValue(node: value, file: file)))
+                entries.append((name.string, try SpecValue(node: value, file: file, budget: &budget)))
             }
             self = .map(entries)
         case .alias:

@@ -23,7 +23,7 @@ public struct ResultRow: Sendable {
         self.result = try? RecordFiles.readJSON(RunResult.self, from: "\(directory)/result.json")
         if state == .failed { note = (try? RecordFiles.readJSON(RunFailure.self, from: "\(directory)/error.json"))?.message }
         if state == .diverged, let divergence = try? RecordFiles.readJSON(RunDivergence.self, from: "\(directory)/diverged.json") {
-            note = "loss \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch + 1))"
+            note = "loss \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch &+ 1))"
         }
     }
 

@@ -143,8 +143,8 @@ extension DataConfig {
                     found: "\(channelMeans?.count ?? 0) means and \(channelStds?.count ?? 0) standard deviations")
             }
         }
-        if let cropPadding, cropPadding < 0 {
-            throw ConfigError(field: "crop-padding", expected: "0 or more pixels", found: "\(cropPadding)")
+        if let cropPadding, cropPadding < 0 || cropPadding > 4096 {
+            throw ConfigError(field: "crop-padding", expected: "0 to 4096 pixels", found: "\(cropPadding)")
         }
         if let trainSubset, trainSubset < 1 {
             throw ConfigError(field: "train-subset", expected: "a positive number of samples", found: "\(trainSubset)")
@@ -166,9 +166,9 @@ extension DataConfig {
             }
             let size = imageSize ?? 224
             let resize = resizeSize ?? 256
-            guard size >= 1 else { throw ConfigError(field: "image-size", expected: "a positive number of pixels", found: "\(size)") }
-            guard resize >= size else {
-                throw ConfigError(field: "resize-size", expected: "at least the image size \(size)", found: "\(resize)")
+            guard size >= 1 && size <= 16384 else { throw ConfigError(field: "image-size", expected: "1 to 16384 pixels", found: "\(size)") }
+            guard resize >= size && resize <= 16384 else {
+                throw ConfigError(field: "resize-size", expected: "from the image size \(size) to 16384", found: "\(resize)")
             }
             let scale = minimumCropScale ?? 0.2
             guard scale > 0 && scale <= 1 else {

@@ -175,7 +175,7 @@ public struct RunDiverged: Error, Equatable, CustomStringConvertible {
     public let path: String
 
     public var description: String {
-        "training diverged: the loss was \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch + 1)), "
+        "training diverged: the loss was \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch &+ 1)), "
             + "recorded in \(path); try a smaller learning rate"
     }
 }

@@ -1,4 +1,6 @@
+import CZlib
 import Datasets
+import Experiments
 import Foundation
 import RunRecords
 import Sparsity
@@ -99,5 +101,53 @@ struct HostileInputTests {
         }
         tensors["fc1.weight"] = mask
         #expect(try MaskFile.decode(data, path: "m", expected: [("fc1.weight", [2, 3], 3)])[0].scalars == mask.scalars)
+    }
+
+    @Test("A PNG whose header claims 1e6 x 1e6 pixels is refused before anything is allocated for it")
+    func hugePNG() throws {
+        var bytes = pngBytes(width: 2, height: 2, channels: 3, pixels: [UInt8](repeating: 7, count: 12))
+        // After the 8-byte signature and the 4-byte length: "IHDR" at 12, width at 16, height at 20,
+        // 5 more bytes, then the CRC of type and data (17 bytes) at 29.
+        let ihdr = 12
+        for (offset, value) in [(ihdr + 4, UInt32(1_000_000)), (ihdr + 8, UInt32(1_000_000))] {
+            for byte in 0..<4 { bytes[offset + byte] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(byte))) }
+        }
+        let crc = UInt32(bytes[ihdr..<(ihdr + 17)].withContiguousStorageIfAvailable { crc32(0, $0.baseAddress, UInt32($0.count)) }!)
+        for byte in 0..<4 { bytes[ihdr + 17 + byte] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(byte))) }
+        #expect(throws: DatasetError.badFormat(path: "big.png", expected: "an image of 1 to \(maximumImagePixels) pixels", found: "1000000x1000000")) {
+            try decodeImage(bytes, path: "big.png", channels: 3)
+        }
+    }
+
+    @Test("A .mat of thousands of nested compressed elements, and SVHN X of size 0, are refused")
+    func nestedAndEmptyMAT() throws {
+        let folder = temporaryFolder()
+        var element = MATWriter.matrix(name: "X", arrayClass: 9, dimensions: [1, 1, 3, 1], dataType: 2, data: [1, 2, 3])
+        for _ in 0..<5000 { element = MATWriter.compressed(element) }
+        write(MATWriter.header() + element, folder + "/nested.mat")
+        #expect(throws: DatasetError.badFormat(
+            path: folder + "/nested.mat", expected: "no compressed element inside a compressed element", found: "one")) {
+            try readMATFile(folder + "/nested.mat")
+        }
+        let y = MATWriter.matrix(name: "y", arrayClass: 6, dimensions: [0, 1], dataType: 9, data: [])
+        write(MATWriter.header() + MATWriter.matrix(name: "X", arrayClass: 9, dimensions: [0, 0, 3, 0], dataType: 2, data: []) + y,
+              folder + "/empty.mat")
+        #expect(throws: DatasetError.badFormat(
+            path: folder + "/empty.mat", expected: "X of size [height, width, 3, N], each at least 1", found: "size [0, 0, 3, 0] (0 values)")) {
+            try readSVHN(folder + "/empty.mat")
+        }
+    }
+
+    @Test("Specs: a billion-laughs of YAML aliases, widths past 2^20 and lists that multiply past 100000 runs are refused")
+    func hostileSpecs() throws {
+        var laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1..<9 { laughs += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        #expect(specFailure(laughs)?.hasSuffix(": expected at most 100000 values (YAML aliases expanded), found more") == true)
+        let base = "name: x\nmodel: mlp\nbase_width: 5\n"
+        #expect(specFailure(base + "factors: [1e300]\n")?.hasSuffix("field 'factors': expected factors that keep widths at most 1048576, found 1e+300") == true)
+        #expect(specFailure(base + "widths: [4611686018427387904]\n")?.hasSuffix("field 'widths': expected whole numbers in 1...1048576, found '4611686018427387904'") == true)
+        let seeds = "[" + (0..<1000).map(String.init).joined(separator: ",") + "]"
+        #expect(specFailure(base + "widths: [5, 10]\nseeds: \(seeds)\noptions: {lr: [" + (1...60).map { "0.\($0)" }.joined(separator: ",") + "]}\n")?
+            .hasSuffix("expected at most 100000 runs (lists multiply), found lists of 1 x 1 x 1 x 1 x 2 x 1 x 1 x 1 x 1000 x 60 values") == true)
     }
 }

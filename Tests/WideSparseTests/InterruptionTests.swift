@@ -120,7 +120,7 @@ struct InterruptionTests {
             base_width: 5
             widths: [40]
             seeds: [0, 1]
-            options: {epochs: 300, train-subset: 2000, batch-size: 10}
+            options: {epochs: 600, train-subset: 2000, batch-size: 10}
             """, name: "faults.yaml")
         let plan = try expand(spec, runsRoot: folder + "/runs")
         var random = RandomStream(seed: 2026)
