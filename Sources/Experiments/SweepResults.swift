@@ -44,29 +44,25 @@ public struct ResultRow: Sendable {
 
     /// (weights of the model, weights of the plain dense model of this width and stage widths), from the config alone.
     public var weights: (kept: Int, dense: Int) {
+        // The architecture, width and stage widths the config records, counted as Widening counts them.
+        let (architecture, width, stageWidths, removed): (Architecture, Int, [Int]?, [Int])
         switch config.model {
         case .mlp(let mlp):
-            let architecture = Architecture.mlp1(inputSize: mlp.inputSize, classes: mlp.classes)
-            let dense = architecture.layers(width: mlp.width, stageWidths: nil).map(\.count).reduce(0, +)
-            if let bottleneck = mlp.bottleneck {
-                return (architecture.layers(width: mlp.width, stageWidths: nil, bottleneck: .linear(innerSizes: bottleneck.innerSizes))
-                    .map(\.count).reduce(0, +), dense)
-            }
-            return (dense - mlp.removedWeights.reduce(0, +), dense)
+            (architecture, width, stageWidths, removed) = (.mlp1(inputSize: mlp.inputSize, classes: mlp.classes), mlp.width, nil, mlp.removedWeights)
         case .resnet18(let resnet):
             let form = ResNetForm(rawValue: resnet.form) ?? .cifar
-            func total(_ bottleneck: Bottleneck?) -> Int {
-                resNet18WeightShapes(
-                    width: resnet.width, inputChannels: resnet.inputChannels, classes: resnet.classes, form: form,
-                    stageWidths: resnet.stageWidths, bottleneck: bottleneck
-                ).map(\.count).reduce(0, +)
-            }
-            let dense = total(nil)
-            if let bottleneck = resnet.bottleneck, let kind = BottleneckKind(rawValue: bottleneck.kind) {
-                return (total(Bottleneck(kind: kind, innerSizes: bottleneck.innerSizes)), dense)
-            }
-            return (dense - resnet.removedWeights.reduce(0, +), dense)
+            (architecture, width, stageWidths, removed) = (
+                .resNet18(inputChannels: resnet.inputChannels, classes: resnet.classes, form: form), resnet.width, resnet.stageWidths,
+                resnet.removedWeights)
         }
+        func total(_ bottleneck: Bottleneck?) -> Int {
+            architecture.layers(width: width, stageWidths: stageWidths, bottleneck: bottleneck).map(\.count).reduce(0, +)
+        }
+        let dense = total(nil)
+        if let bottleneck = self.bottleneck, let kind = BottleneckKind(rawValue: bottleneck.kind) {
+            return (total(Bottleneck(kind: kind, innerSizes: bottleneck.innerSizes)), dense)
+        }
+        return (dense - removed.reduce(0, +), dense)
     }
 
     /// ResNet-18 widened in chosen stages: the stages (1...4) whose channels follow the width; nil
