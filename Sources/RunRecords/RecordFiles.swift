@@ -35,7 +35,8 @@ public enum RecordFiles {
     static let temporaryMarker = ".tmp-"
 
     /// Removes the temporaries that killed writes left in `directory`: ours (".NAME.tmp-PID"
-    /// whose process is gone) and Foundation's (".dat.nosync…"). Returns their names.
+    /// whose writer is gone, a zombie, or not the process now holding that id) and
+    /// Foundation's (".dat.nosync…"). Returns their names.
     @discardableResult
     public static func removeStaleTemporaries(in directory: String) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
@@ -43,7 +44,8 @@ public enum RecordFiles {
         for name in names where name.hasPrefix(".") {
             var stale = name.hasPrefix(".dat.nosync")
             if let marker = name.range(of: temporaryMarker, options: .backwards), let pid = Int32(name[marker.upperBound...]) {
-                stale = pid != ProcessInfo.processInfo.processIdentifier && kill(pid, 0) != 0 && errno == ESRCH
+                let modified = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)"))?[.modificationDate] as? Date
+                stale = !WriterProcess.mayStillWrite(pid: pid, fileModified: modified)
             }
             if stale && unlink("\(directory)/\(name)") == 0 { removed.append(name) }
         }

@@ -15,6 +15,20 @@ func pidOfAnExitedProcess() throws -> Int32 {
     return process.processIdentifier
 }
 
+/// Starts /bin/true without waiting for it, so it stays a zombie until `reap` (as a killed
+/// worker does whose parent died in a container whose init does not reap).
+func startZombie() throws -> Int32 {
+    var pid: pid_t = 0
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+    defer { free(argv[0]) }
+    guard posix_spawn(&pid, "/bin/true", nil, nil, argv, environ) == 0 else { throw CocoaError(.executableLoad) }
+    waitFor("the child to become a zombie", timeout: 10) {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return stat.range(of: ") Z ") != nil
+    }
+    return pid
+}
+
 /// Sends `signal` to every process whose command line contains `text` (the workers of a sweep).
 func signalProcesses(matching text: String, _ signal: Int32) {
     let killer = Process()
@@ -26,17 +40,23 @@ func signalProcesses(matching text: String, _ signal: Int32) {
 
 @Suite("Interrupted runs and sweeps: temporaries, signals, failed runs, exit codes, kills at random points", .serialized)
 struct InterruptionTests {
-    @Test("Temporaries of killed writes are removed when a run resumes; a live writer's are kept")
+    @Test("Temporaries of killed writes (writer gone, a zombie, or its id reused) are removed when a run resumes; a live writer's are kept")
     func staleTemporaries() throws {
         let config = try shortMLPConfig()
         let directory = temporaryFolder()
         let run = TrainingRun(config: config, directory: directory)
         #expect(try run.run(stopAfterEpochs: 1) == nil)
         let dead = try pidOfAnExitedProcess()
+        let zombie = try startZombie()
+        defer { waitpid(zombie, nil, 0) }
         let live = ProcessInfo.processInfo.processIdentifier
-        for name in [".checkpoint.safetensors.tmp-\(dead)", ".dat.nosyncA1b2C3", ".notes.txt.tmp-\(live)"] {
+        for name in [".checkpoint.safetensors.tmp-\(dead)", ".dat.nosyncA1b2C3", ".notes.txt.tmp-\(live)",
+                     ".metrics.jsonl.tmp-\(zombie)", ".result.json.tmp-1"] {
             FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data([1, 2, 3]))
         }
+        // Process 1 is alive but started long before this "write": its id was reused.
+        let written = Date().addingTimeInterval(-3600 * 24 * 365 * 30)
+        try FileManager.default.setAttributes([.modificationDate: written], ofItemAtPath: "\(directory)/.result.json.tmp-1")
         #expect(try run.run() != nil)
         let hidden = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(".") }
         #expect(hidden == [".notes.txt.tmp-\(live)"])

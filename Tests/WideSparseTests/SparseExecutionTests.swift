@@ -84,12 +84,19 @@ struct SparseExecutionTests {
         }
     }
 
-    @Test("The measured choice picks sparse at 1 % connectivity and dense at 90 % on this machine")
+    // Which path is faster depends on the machine and its load, so no test asserts it (the
+    // measurements are in BENCHMARKS.md); these check what the calibration must do anywhere.
+    @Test("The calibration measures both forms, leaves the layer alone, and its cached choice is stable")
     func automaticChoice() {
-        let (sparseLayer, _) = sparsePair(out: 640, in: 784, keptFraction: 0.01, bias: true, seed: 21)
-        let (denseLayer, _) = sparsePair(out: 640, in: 784, keptFraction: 0.9, bias: true, seed: 22)
-        #expect(sparseIsFaster(sparseLayer, batch: 100))
-        #expect(!sparseIsFaster(denseLayer, batch: 100))
+        let (layer, _) = sparsePair(out: 64, in: 78, keptFraction: 0.05, bias: true, seed: 21)
+        let weights = layer.weight.value.scalars
+        let gradients = layer.parameters.map { $0.gradient.scalars }
+        let timing = measureExecution(layer, batch: 10)
+        #expect(timing.dense.isFinite && timing.dense > 0 && timing.sparse.isFinite && timing.sparse > 0)
+        #expect(layer.weight.value.scalars == weights)
+        #expect(layer.parameters.map { $0.gradient.scalars } == gradients)
+        let first = sparseIsFaster(layer, batch: 10)
+        #expect((0..<5).allSatisfy { _ in sparseIsFaster(layer, batch: 10) == first })
     }
 }
 
