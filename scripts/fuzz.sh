@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(idx cifar mat svhn csv safetensors masks image spec); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(idx cifar mat svhn csv safetensors masks image spec events); fi
 work="${WIDESPARSE_FUZZ_DIR:-$PWD/.build/fuzz}"
 mkdir -p "$work"
 (cd Fuzz && swift build -c release --sanitize=fuzzer --scratch-path "$PWD/.build")

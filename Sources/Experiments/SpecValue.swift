@@ -25,27 +25,38 @@ public indirect enum SpecValue: Equatable, Sendable {
         do {
             node = try Yams.compose(yaml: text)
         } catch {
-            throw SpecError(file: file, field: nil, expected: "valid YAML or JSON", found: "\(error)".replacingOccurrences(of: "\n", with: " "))
+            // libyaml quotes the offending line, which can be the whole file: keep its start.
+            var found = "\(error)".replacingOccurrences(of: "\n", with: " ")
+            if found.count > 300 { found = found.prefix(300) + "…" }
+            throw SpecError(file: file, field: nil, expected: "valid YAML or JSON", found: found)
         }
         guard let node else { throw SpecError(file: file, field: nil, expected: "a spec", found: "an empty file") }
         var budget = SpecValue.maximumValues
-        return try SpecValue(node: node, file: file, budget: &budget)
+        return try SpecValue(node: node, file: file, budget: &budget, depth: 0)
     }
+
+    /// The deepest nesting of lists and maps a spec may have (the paper's specs use 3). libyaml
+    /// itself stops at 1000 levels, before its recursive composer could exhaust a stack.
+    static let maximumDepth = 32
 
     /// The most values (scalars, lists, maps) a spec may hold once YAML aliases are expanded:
     /// a "billion laughs" file of nested aliases is refused instead of filling memory.
     static let maximumValues = 100_000
 
-    init(node: Node, file: String, budget: inout Int) throws {
+    init(node: Node, file: String, budget: inout Int, depth: Int) throws {
         budget -= 1
         guard budget >= 0 else {
             throw SpecError(file: file, field: nil, expected: "at most \(SpecValue.maximumValues) values (YAML aliases expanded)", found: "more")
+        }
+        guard depth <= SpecValue.maximumDepth else {
+            throw SpecError(file: file, field: nil, expected: "lists and maps nested at most \(SpecValue.maximumDepth) deep",
+                            found: "deeper nesting (line \(node.mark?.line ?? 0))")
         }
         switch node {
         case .scalar(let scalar): self = .scalar(scalar.string)
         case .sequence(let sequence):
             var items: [SpecValue] = []
-            for item in sequence { items.append(try SpecValue(node: item, file: file, budget: &budget)) }
+            for item in sequence { items.append(try SpecValue(node: item, file: file, budget: &budget, depth: depth + 1)) }
             self = .list(items)
         case .mapping(let mapping):
             var entries: [(key: String, value: SpecValue)] = []
@@ -56,7 +67,7 @@ public indirect enum SpecValue: Equatable, Sendable {
                 guard !entries.contains(where: { $0.key == name.string }) else {
                     throw SpecError(file: file, field: name.string, expected: "each key once", found: "it twice")
                 }
-                entries.append((name.string, try SpecValue(node: value, file: file, budget: &budget)))
+                entries.append((name.string, try SpecValue(node: value, file: file, budget: &budget, depth: depth + 1)))
             }
             self = .map(entries)
         case .alias:

@@ -63,7 +63,10 @@ public enum TensorBoardEvents {
             let length = lengthBytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             guard readUInt32(bytes, offset + 8) == CRC32C.masked(lengthBytes) else { throw fail("length checksum does not match") }
             let start = offset + 12
-            guard length <= UInt64(bytes.count - start - 4) else { throw fail("payload of \(length) bytes runs past the end") }
+            // start + 4 <= bytes.count is not yet known: compare without subtracting past zero.
+            guard bytes.count - start >= 4, length <= UInt64(bytes.count - start - 4) else {
+                throw fail("payload of \(length) bytes runs past the end")
+            }
             let end = start + Int(length)
             guard readUInt32(bytes, end) == CRC32C.masked(bytes[start..<end]) else { throw fail("payload checksum does not match") }
             scalars += try scalarsOfEvent(Array(bytes[start..<end]), fail: fail)
@@ -191,7 +194,7 @@ private struct ProtoReader {
     }
 
     mutating func fixed(_ count: Int) throws -> UInt64 {
-        guard offset + count <= buffer.count else { throw fail("truncated field in an event") }
+        guard count <= buffer.count - offset else { throw fail("truncated field in an event") }
         defer { offset += count }
         return (0..<count).reduce(UInt64(0)) { $0 | UInt64(buffer[offset + $1]) << (8 * UInt64($1)) }
     }
@@ -200,8 +203,9 @@ private struct ProtoReader {
     mutating func float() throws -> Float { Float(bitPattern: UInt32(try fixed(4))) }
 
     mutating func lengthDelimited() throws -> [UInt8] {
-        let count = Int(try varint())
-        guard count >= 0, offset + count <= buffer.count else { throw fail("field of \(count) bytes runs past its message") }
+        let length = try varint()
+        guard length <= UInt64(buffer.count - offset) else { throw fail("field of \(length) bytes runs past its message") }
+        let count = Int(length)
         defer { offset += count }
         return Array(buffer[offset..<offset + count])
     }

@@ -1,6 +1,7 @@
 import Datasets
 import Experiments
 import Foundation
+import RunRecords
 import Sparsity
 import TensorCore
 import Testing
@@ -27,6 +28,9 @@ func fuzzSeeds() throws -> [(target: String, name: String, bytes: [UInt8])] {
         ("masks", "masks.safetensors", Array(masks)),
         ("image", "rgb.png", pngBytes(width: 2, height: 2, channels: 3, pixels: pixels)),
         ("image", "rgb.jpg", jpegBytes(width: 8, height: 8, pixels: (0..<192).map { UInt8($0) })),
+        ("events", "events.out.tfevents", Array(TensorBoardEvents.encode(
+            [.init(tag: "loss/train", step: 1, wallTime: 100.5, value: 0.75), .init(tag: "accuracy/test", step: 1, wallTime: 100.5, value: 0.5)],
+            fileStartTime: 100))),
         ("spec", "quick.yaml", Array(quickMLPSpec.utf8)),
         ("spec", "stages.yaml", Array("""
             name: s
@@ -83,6 +87,7 @@ func readAsFuzzTarget(_ target: String, path: String, bytes: [UInt8]) throws {
             case "safetensors": _ = try SafeTensors.decode(Data(bytes), path: path)
             case "masks": _ = try MaskFile.decode(Data(bytes), path: path, expected: [("fc1.weight", [2, 3], 3), ("fc2.weight", [1, 2], 1)])
             case "image": _ = try decodeImage(bytes, path: path, channels: 3)
+            case "events": #expect(try TensorBoardEvents.decode(Data(bytes), path: path).count == 2)
             case "spec": _ = try ExperimentSpec(try SpecValue.parse(yaml: String(decoding: bytes, as: UTF8.self), file: path), file: path)
             default: Issue.record("no reader for fuzz target \(target)")
             }

@@ -150,4 +150,28 @@ struct HostileInputTests {
         #expect(specFailure(base + "widths: [5, 10]\nseeds: \(seeds)\noptions: {lr: [" + (1...60).map { "0.\($0)" }.joined(separator: ",") + "]}\n")?
             .hasSuffix("expected at most 100000 runs (lists multiply), found lists of 1 x 1 x 1 x 1 x 2 x 1 x 1 x 1 x 1000 x 60 values") == true)
     }
+
+    @Test("TensorBoard event files cut inside a record's checksum or claiming huge fields are refused, not trapped on")
+    func truncatedEvents() throws {
+        let file = [UInt8](TensorBoardEvents.encode([.init(tag: "loss/train", step: 1, wallTime: 1, value: 2)], fileStartTime: 0))
+        for cut in 12..<16 {
+            #expect(throws: RecordError.invalid(path: "e", reason: "record 0: payload of 24 bytes runs past the end")) {
+                try TensorBoardEvents.decode(Data(file.prefix(cut)), path: "e")
+            }
+        }
+        #expect(try TensorBoardEvents.decode(Data(file), path: "e").count == 1)
+    }
+
+    @Test("Specs nested 100000 deep stop at libyaml's limit with a short message; 33 levels stop at the spec's own")
+    func deeplyNestedSpecs() throws {
+        let base = "name: x\nmodel: mlp\nbase_width: 5\n"
+        let flood = try #require(specFailure(base + "widths: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n"))
+        #expect(flood.contains("expected valid YAML or JSON, found") && flood.contains("Maximum nesting level reached"))
+        #expect(flood.count < 500)
+        let deep = try #require(specFailure(base + "widths: " + String(repeating: "[", count: 33) + "5" + String(repeating: "]", count: 33) + "\n"))
+        #expect(deep.hasSuffix("expected lists and maps nested at most 32 deep, found deeper nesting (line 4)"), "\(deep)")
+        var blocks = base + "widths:\n"
+        for level in 0..<40 { blocks += String(repeating: "  ", count: level + 1) + "-\n" }
+        #expect(specFailure(blocks)?.contains("expected lists and maps nested at most 32 deep") == true)
+    }
 }

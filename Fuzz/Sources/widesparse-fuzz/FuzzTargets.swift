@@ -1,6 +1,7 @@
 import Datasets
 import Experiments
 import Foundation
+import RunRecords
 import Sparsity
 import TensorCore
 
@@ -8,7 +9,7 @@ import TensorCore
 /// reader, which must return or throw its error, never trap. Readers that take a path get the
 /// input as a file in a private temporary folder.
 enum FuzzTarget: String, CaseIterable {
-    case idx, cifar, mat, svhn, csv, safetensors, masks, image, spec
+    case idx, cifar, mat, svhn, csv, safetensors, masks, image, spec, events
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -20,6 +21,7 @@ enum FuzzTarget: String, CaseIterable {
         case .safetensors: _ = try? SafeTensors.decode(Data(bytes), path: "input")
         case .masks: _ = try? MaskFile.decode(Data(bytes), path: "input", expected: [("fc1.weight", [2, 3], 3), ("fc2.weight", [1, 2], 1)])
         case .image: _ = try? decodeImage(bytes, path: "input", channels: 3)
+        case .events: _ = try? TensorBoardEvents.decode(Data(bytes), path: "input")
         case .spec:
             if let tree = try? SpecValue.parse(yaml: String(decoding: bytes, as: UTF8.self), file: "input") {
                 _ = try? ExperimentSpec(tree, file: "input")
