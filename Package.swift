@@ -2,8 +2,8 @@
 import Foundation
 import PackageDescription
 
-// Release builds are compiled for the CPU they are built on (AVX-512 here), because Swift only
-// emits wide vector code with an explicit target CPU (../shared/recipes/backend.md). Set
+// Release builds are compiled for the CPU they are built on (AVX-512 here), because Swift emits
+// AVX-512 only when given a target CPU. Set
 // WIDESPARSE_TARGET_CPU (for example `skylake-avx512` or `x86-64`) to build for other nodes.
 let targetCPU = ProcessInfo.processInfo.environment["WIDESPARSE_TARGET_CPU"] ?? "native"
 let fastCode: [SwiftSetting] = [
@@ -37,7 +37,9 @@ let package = Package(
         .target(name: "Sparsity", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
         .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CTurboJPEG", "CPNG"], swiftSettings: fastCode),
-        .target(name: "RunRecords", swiftSettings: fastCode),
+        // The git commit of the sources, for --version and run records (Plugins/BuildCommit).
+        .plugin(name: "BuildCommit", capability: .buildTool()),
+        .target(name: "RunRecords", swiftSettings: fastCode, plugins: ["BuildCommit"]),
         // The widening methods (dense, sparse, bottlenecks): architecture + budget -> model of a width.
         .target(name: "Widening", dependencies: ["NeuralNetwork", "Sparsity", "Models", "RunRecords"], swiftSettings: fastCode),
         .target(

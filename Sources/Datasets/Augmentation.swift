@@ -1,7 +1,7 @@
 import TensorCore
 
 /// Training-time augmentation of a batch of normalised images [N, C, H, W], as torchvision's
-/// RandomCrop(size, padding) and RandomHorizontalFlip() do it on the raw images (SPEC.md
+/// RandomCrop(size, padding) and RandomHorizontalFlip() do it on the raw images (docs/method.md
 /// section 5: CIFAR and SVHN use a 4-pixel padded crop and flips).
 public struct Augmentation: Equatable, Codable, Sendable {
     /// Pixels of zero padding on each side before a random crop back to the original size (0: none).

@@ -45,7 +45,7 @@ public func listImageFolder(_ root: String) throws -> ImageFolderListing {
     return listing
 }
 
-/// How image-folder samples become model inputs (SPEC.md section 5, ImageNet).
+/// How image-folder samples become model inputs (docs/method.md section 5, ImageNet).
 public enum ImageFolderTransform: Equatable, Sendable {
     /// Training: torchvision's RandomResizedCrop(size, scale) to size x size, then a left-right
     /// flip with probability 1/2 when `flip`.

@@ -9,7 +9,7 @@ public enum Normalisation: Equatable, Codable, Sendable {
     /// constant in the training part (std 0) are only centred, to avoid dividing by zero.
     case pixelwise
     /// (x - mean_c) / std_c per channel (CIFAR and SVHN: means 0.485, 0.456, 0.406 and standard
-    /// deviations 0.229, 0.224, 0.225, SPEC.md section 5).
+    /// deviations 0.229, 0.224, 0.225, docs/method.md section 5).
     case perChannel(means: [Float], stds: [Float])
     case none
 }

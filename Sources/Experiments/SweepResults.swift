@@ -42,19 +42,22 @@ public struct ResultRow: Sendable {
         }
     }
 
-    /// (weights of the model, weights of the plain dense model of this width and stage widths), from the config alone.
-    public var weights: (kept: Int, dense: Int) {
-        // The architecture, width and stage widths the config records, counted as Widening counts them.
-        let (architecture, width, stageWidths, removed): (Architecture, Int, [Int]?, [Int])
+    /// The architecture, width, stage widths and per-layer removals the config records.
+    private var recordedArchitecture: (architecture: Architecture, width: Int, stageWidths: [Int]?, removed: [Int]) {
         switch config.model {
         case .mlp(let mlp):
-            (architecture, width, stageWidths, removed) = (.mlp1(inputSize: mlp.inputSize, classes: mlp.classes), mlp.width, nil, mlp.removedWeights)
+            return (.mlp1(inputSize: mlp.inputSize, classes: mlp.classes), mlp.width, nil, mlp.removedWeights)
         case .resnet18(let resnet):
             let form = ResNetForm(rawValue: resnet.form) ?? .cifar
-            (architecture, width, stageWidths, removed) = (
-                .resNet18(inputChannels: resnet.inputChannels, classes: resnet.classes, form: form), resnet.width, resnet.stageWidths,
-                resnet.removedWeights)
+            return (.resNet18(inputChannels: resnet.inputChannels, classes: resnet.classes, form: form), resnet.width, resnet.stageWidths,
+                    resnet.removedWeights)
         }
+    }
+
+    /// (weights of the model, weights of the plain dense model of this width and stage widths), from the config alone,
+    /// counted as Widening counts them.
+    public var weights: (kept: Int, dense: Int) {
+        let (architecture, width, stageWidths, removed) = recordedArchitecture
         func total(_ bottleneck: Bottleneck?) -> Int {
             architecture.layers(width: width, stageWidths: stageWidths, bottleneck: bottleneck).map(\.count).reduce(0, +)
         }
@@ -72,6 +75,15 @@ public struct ResultRow: Sendable {
         return (1...4).filter { stages[$0 - 1] == resnet.width << ($0 - 1) }
     }
 
+    /// The connectivity of the classifier (the last weight layer) of a masked or dense model;
+    /// nil for bottleneck models, whose classifier is two factors.
+    public var lastLayerConnectivity: Double? {
+        guard !isBottleneck else { return nil }
+        let (architecture, width, stageWidths, removed) = recordedArchitecture
+        guard let last = architecture.layers(width: width, stageWidths: stageWidths, bottleneck: nil).last, last.count > 0 else { return nil }
+        return Double(last.count - (removed.last ?? 0)) / Double(last.count)
+    }
+
     public var isBottleneck: Bool { bottleneck != nil }
     /// The plain dense model of its width (no masks, no bottleneck).
     public var isDense: Bool { !isBottleneck && weights.kept == weights.dense }
@@ -81,12 +93,8 @@ public struct ResultRow: Sendable {
     public var connectivity: Double { Double(weights.kept) / Double(weights.dense) }
     public var method: String {
         if let method = labels?.method { return method }
-        let removed: [Int]
-        switch config.model {
-        case .mlp(let mlp): removed = mlp.removedWeights
-        case .resnet18(let resnet): removed = resnet.removedWeights
-        }
-        return WideningMethods.name(bottleneck: bottleneck.flatMap { BottleneckKind(rawValue: $0.kind) }, removedWeights: removed)
+        return WideningMethods.name(bottleneck: bottleneck.flatMap { BottleneckKind(rawValue: $0.kind) },
+                                    removedWeights: recordedArchitecture.removed)
     }
 
     /// Everything but the seed: runs with equal keys are repeats over seeds.
@@ -129,7 +137,7 @@ public struct ResultGroup: Sendable {
     public var rows: [ResultRow]
     public var bestTest: Spread?
     public var finalTrain: Spread?
-    /// (acc_sparse(w) - acc_base) / (acc_dense(w) - acc_base), SPEC.md section 6: the share of
+    /// (acc_sparse(w) - acc_base) / (acc_dense(w) - acc_base), docs/method.md section 6: the share of
     /// the dense model's gain over the base that width alone brings; nil without both references.
     public var fractionDueToWidth: Double?
 
@@ -203,13 +211,17 @@ public struct SweepResults: Sendable {
         }
     }
 
-    /// One line per run.
+    /// One line per run: the family's columns, then every option of the run configs as its own
+    /// column (`training.momentum`, `data.augmentation`, `model.activation`, ...), so runs that
+    /// differ in any swept or overridden option differ in a named column, not only in run_id.
     public func csv() -> String {
+        let options = optionColumns()
         let header = [
             "run_id", "state", "experiment", "model", "dataset", "method", "base_width", "widening_factor", "width", "rule",
-            "mask_pattern", "widened_stages", "stage_widths", "inner_sizes", "seed", "lr", "epochs", "weights", "dense_weights", "connectivity", "best_test_accuracy",
-            "best_test_epoch", "final_test_accuracy", "final_train_accuracy", "best_train_accuracy", "seconds", "note",
-        ]
+            "mask_pattern", "widened_stages", "stage_widths", "inner_sizes", "seed", "lr", "epochs", "weights", "dense_weights",
+            "connectivity", "last_layer_connectivity", "execution", "best_test_accuracy", "best_test_epoch", "final_test_accuracy",
+            "final_train_accuracy", "best_train_accuracy", "seconds", "note",
+        ] + options
         var lines = [header.joined(separator: ",")]
         for row in rows {
             let (kept, dense) = row.weights
@@ -224,18 +236,31 @@ public struct SweepResults: Sendable {
             }
             let widened = row.widenedStages.map { $0.map(String.init).joined(separator: " ") } ?? ""
             let inner = row.bottleneck.map { $0.innerSizes.map(String.init).joined(separator: " ") } ?? ""
-            let fields: [String] = [
+            let flat = optionValues(row.config)
+            var fields: [String] = [
                 row.id, row.state.rawValue, row.labels?.experiment ?? "", modelName(row.config.model), row.config.data.dataset, row.method,
                 row.labels?.baseWidth.map(String.init) ?? "", row.labels?.wideningFactor.map { "\($0)" } ?? "", "\(row.width)",
-                row.labels?.rule ?? "", pattern, widened, stageWidths, inner, "\(row.config.seed)", "\(row.config.training.learningRate)", "\(row.config.training.epochs)",
-                "\(kept)", "\(dense)", "\(Double(kept) / Double(dense))", result.map { "\($0.bestTestAccuracy)" } ?? "",
-                result.map { "\($0.bestTestEpoch)" } ?? "", result.map { "\($0.finalTestAccuracy)" } ?? "",
-                result.map { "\($0.finalTrainAccuracy)" } ?? "", result.map { "\($0.bestTrainAccuracy)" } ?? "",
-                result.map { String(format: "%.1f", $0.trainingSeconds) } ?? "", row.note ?? "",
+                row.labels?.rule ?? "", pattern, widened, stageWidths, inner,
             ]
+            fields += ["\(row.config.seed)", "\(row.config.training.learningRate)", "\(row.config.training.epochs)"]
+            fields += ["\(kept)", "\(dense)", "\(Double(kept) / Double(dense))", row.lastLayerConnectivity.map { "\($0)" } ?? ""]
+            if let result {
+                fields += [executionSummary(result), "\(result.bestTestAccuracy)", "\(result.bestTestEpoch)", "\(result.finalTestAccuracy)"]
+                fields += ["\(result.finalTrainAccuracy)", "\(result.bestTrainAccuracy)", "\(result.trainingSeconds)"]
+            } else {
+                fields += Array(repeating: "", count: 7)
+            }
+            fields.append(row.note ?? "")
+            fields += options.map { flat[$0] ?? "" }
             lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The option columns: every config field any row has, except those the fixed columns
+    /// already give (dataset, width, seed, lr, epochs, the sparsity and architecture fields).
+    func optionColumns() -> [String] {
+        Set(rows.flatMap { optionValues($0.config).keys }).sorted()
     }
 
     /// The grouped table for a terminal. Besides the family's columns it shows every config
@@ -288,6 +313,33 @@ public func varyingFields(_ rows: [ResultRow]) -> [(key: String, name: String)] 
     for row in rows { for (key, value) in flattened(row.config) { values[key, default: []].insert(value) } }
     let keys = values.filter { $0.value.count > 1 && !shown.contains(String($0.key.split(separator: ".").last!)) }.keys.sorted()
     return keys.map { ($0, String($0.split(separator: ".").last!)) }
+}
+
+/// A config's options as dotted keys without the model kind (`model.activation`, not
+/// `model.mlp.activation`), leaving out what results.csv's fixed columns say.
+func optionValues(_ config: RunConfig) -> [String: String] {
+    let covered: Set<String> = [
+        "seed", "data.dataset", "training.learningRate", "training.epochs", "model.kind", "model.width", "model.removedWeights",
+        "model.maskPattern", "model.stageWidths",
+    ]
+    var options: [String: String] = [:]
+    for (key, value) in flattened(config) {
+        var parts = key.split(separator: ".").map(String.init)
+        if parts.count > 2, parts[0] == "model" { parts.remove(at: 1) }
+        let name = parts.joined(separator: ".")
+        if covered.contains(name) || name.hasPrefix("model.bottleneck.") { continue }
+        // Strings plainly (flattened keeps their JSON quotes), numbers and lists as JSON.
+        let string = value.hasPrefix("\"") ? (try? JSONDecoder().decode(String.self, from: Data(value.utf8))) : nil
+        options[name] = string ?? value
+    }
+    return options
+}
+
+/// "dense" or "sparse" when every weight layer took that path, else "name=path" per layer.
+func executionSummary(_ result: RunResult) -> String {
+    let paths = result.layers.map { $0.execution ?? "dense" }
+    if let first = paths.first, paths.allSatisfy({ $0 == first }) { return first }
+    return zip(result.layers, paths).map { "\($0.name)=\($1)" }.joined(separator: " ")
 }
 
 /// A config as dotted keys and their JSON texts.

@@ -1,6 +1,6 @@
 import TensorCore
 
-/// The first layer u [n, d] of a sparse two-layer ReLU net (SPEC.md section 7): each entry is
+/// The first layer u [n, d] of a sparse two-layer ReLU net (docs/method.md section 7): each entry is
 /// kept with probability p (independently) and then drawn from N(0, 1/p); the rest are exactly 0.
 public func sparseFirstLayer(width n: Int, dimension d: Int, connectivity p: Double, random: inout RandomStream) -> [Float] {
     precondition(p > 0 && p <= 1, "connectivity must be in (0, 1]")

@@ -18,7 +18,7 @@ public struct Estimate: Equatable, Codable, Sendable {
     }
 }
 
-/// The kernel distance D = E[(Theta - Theta_ref)^2] of sparse two-layer ReLU nets (SPEC.md
+/// The kernel distance D = E[(Theta - Theta_ref)^2] of sparse two-layer ReLU nets (docs/method.md
 /// section 7), averaged over input pairs: by Monte-Carlo over networks, by the paper's exact
 /// expression (eq. 1), and by its closed-form approximation (eq. 4).
 public enum KernelDistance {

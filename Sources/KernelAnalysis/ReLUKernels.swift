@@ -1,7 +1,7 @@
 import Foundation
 
 /// The arc-cosine kernels of ReLU units (Cho and Saul 2009, in the paper's normalisation,
-/// SPEC.md section 7), in Double:
+/// docs/method.md section 7), in Double:
 ///
 ///     K_l(x, y) = E_w~N(0, I)[ (w.x)^l (w.y)^l H(w.x) H(w.y) ] = (1/2pi) |x|^l |y|^l J_l(t),
 ///     t = arccos(x.y / (|x||y|)),

@@ -4,7 +4,7 @@ import TensorCore
 /// ResNet's BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), where conv1 is 3x3
 /// with the block's stride, conv2 3x3 stride 1, and the shortcut the identity or, where the shape
 /// changes, a 1x1 convolution with the stride followed by batch norm. Bottleneck variants
-/// (SPEC.md section 1): a narrower inner width between conv1 and conv2 (non-linear), or any of
+/// (docs/method.md section 1): a narrower inner width between conv1 and conv2 (non-linear), or any of
 /// the convolutions as a product of two factors (linear).
 ///
 /// Shapes: [N, C, H, W] -> [N, O, H/s, W/s] (or channels-last with `layout` `.channelsLast`).

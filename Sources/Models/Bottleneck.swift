@@ -1,7 +1,7 @@
 import Foundation
 import NeuralNetwork
 
-/// The two mask-free ways of widening at a constant number of weights (SPEC.md section 1).
+/// The two mask-free ways of widening at a constant number of weights (docs/method.md section 1).
 public enum BottleneckKind: String, Codable, CaseIterable, Sendable {
     /// Every weight W (d_in x d_out) becomes the product of two factors with an inner size
     /// d_b <= min(d_in, d_out): a k x k conv d_in -> d_b then a 1 x 1 conv d_b -> d_out (a fully

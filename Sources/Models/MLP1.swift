@@ -1,7 +1,7 @@
 import NeuralNetwork
 import TensorCore
 
-/// The architecture of a one-hidden-layer perceptron (SPEC.md section 4).
+/// The architecture of a one-hidden-layer perceptron (docs/method.md section 4).
 public struct MLP1Configuration: Codable, Equatable, Sendable {
     /// d: features per input (784 for 28x28 images).
     public var inputSize: Int
@@ -14,7 +14,7 @@ public struct MLP1Configuration: Codable, Equatable, Sendable {
     public var batchNorm: Bool
     public var parameterisation: Parameterisation
     public var initDistribution: InitDistribution
-    /// Linear bottleneck (SPEC.md section 1): the inner sizes of fc1 and fc2, each then the
+    /// Linear bottleneck (docs/method.md section 1): the inner sizes of fc1 and fc2, each then the
     /// product of two factors; nil for the plain model.
     public var linearBottleneck: [Int]?
 

@@ -1,7 +1,7 @@
 import NeuralNetwork
 import TensorCore
 
-/// ResNet-18 (SPEC.md section 4) with parameter names as in the PyTorch reference: a stem
+/// ResNet-18 (docs/method.md section 4) with parameter names as in the PyTorch reference: a stem
 /// (conv1, bn1, relu; plus a 3x3 stride-2 max-pool in the ImageNet form), four stages of two
 /// BasicBlocks (width, 2, 4, 8 x width channels; stride 2 at the first block of stages 2-4),
 /// global average pooling and a linear classifier with bias.
@@ -11,7 +11,7 @@ import TensorCore
 /// `ImageLayout` for why): the stem reads the NCHW input directly into the blocked layout, or the
 /// input is converted to channels-last once at the entry.
 ///
-/// With a `bottleneck` (SPEC.md section 1; no masks): linear, every weight tensor becomes two
+/// With a `bottleneck` (docs/method.md section 1; no masks): linear, every weight tensor becomes two
 /// factors (`FactorisedConv2d`, `FactorisedLinear`); non-linear, each block's inner width shrinks.
 public final class ResNet18: Layer {
     public let width: Int

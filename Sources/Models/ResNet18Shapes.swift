@@ -1,6 +1,6 @@
 import NeuralNetwork
 
-/// The two forms of ResNet-18 (SPEC.md section 4).
+/// The two forms of ResNet-18 (docs/method.md section 4).
 public enum ResNetForm: String, Codable, CaseIterable, Sendable {
     /// 3x3 stride-1 stem, no max-pool (CIFAR, SVHN).
     case cifar

@@ -8,7 +8,7 @@ import TensorCore
 ///
 /// Training mode normalises with the batch mean and biased variance and updates the running
 /// statistics with `momentum` (running variance from the unbiased batch variance, as PyTorch);
-/// evaluation mode uses the running statistics. Scale starts at 1, shift at 0 (SPEC.md section 3).
+/// evaluation mode uses the running statistics. Scale starts at 1, shift at 0 (docs/method.md section 3).
 /// Neither is masked nor counted as a weight.
 public final class BatchNorm: Layer {
     public let name: String

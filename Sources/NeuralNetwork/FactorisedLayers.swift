@@ -1,6 +1,6 @@
 import TensorCore
 
-/// A convolution, or (linear bottleneck, SPEC.md section 1) the product of two: a k x k
+/// A convolution, or (linear bottleneck, docs/method.md section 1) the product of two: a k x k
 /// convolution in -> inner with the stride and padding, then a 1 x 1 convolution inner -> out,
 /// with nothing between them. The plain one is named `name`; the factors `name.0` and `name.1`, as
 /// PyTorch names an nn.Sequential of the two. A bias, if any, belongs to the last factor.
@@ -47,7 +47,7 @@ public final class FactorisedConv2d: Layer {
 
 /// A fully connected layer, or (linear bottleneck) the product of two: in -> inner with no bias,
 /// then inner -> out with the layer's bias. Named `name`, or `name.0` and `name.1`. With
-/// `ntkScaling` each factor carries its own 1/sqrt(fan-in) prefactor (SPEC.md section 3).
+/// `ntkScaling` each factor carries its own 1/sqrt(fan-in) prefactor (docs/method.md section 3).
 ///
 /// Shapes: [N, in] -> [N, out].
 public final class FactorisedLinear: Layer {

@@ -1,7 +1,7 @@
 import Foundation
 import TensorCore
 
-/// How a layer's output is scaled (SPEC.md section 3).
+/// How a layer's output is scaled (docs/method.md section 3).
 public enum Parameterisation: String, Codable, CaseIterable, Sendable {
     /// PyTorch's: y = W x + b with W ~ scale 1/sqrt(effective fan-in).
     case standard
@@ -14,7 +14,7 @@ public enum InitDistribution: String, Codable, CaseIterable, Sendable {
     case uniform, normal
 }
 
-/// Initialises a fully connected layer, mask-aware (SPEC.md section 3).
+/// Initialises a fully connected layer, mask-aware (docs/method.md section 3).
 ///
 /// Standard: s = 1/sqrt(fan_in * connectivity); weight and bias uniform in [-s, s] or normal with
 /// standard deviation s. NTK: weight normal with variance 1/connectivity, or uniform in

@@ -5,7 +5,7 @@ import TensorCore
 /// - weight: [outFeatures, inFeatures] (PyTorch's layout), optionally masked.
 /// - bias: [outFeatures], optional.
 /// - `outputScale` is 1 in the standard parameterisation and 1/sqrt(inFeatures) in the NTK
-///   parameterisation (SPEC.md section 3), where the full fan-in is used even when masked.
+///   parameterisation (docs/method.md section 3), where the full fan-in is used even when masked.
 ///
 /// Shapes: input [N, inFeatures] (any [N, ...] whose trailing dims multiply to inFeatures),
 /// output [N, outFeatures].

@@ -1,7 +1,7 @@
 import TensorCore
 
 /// What a parameter is; only `.weight` (of a convolution or fully connected layer) counts
-/// toward a model's weight budget and may carry a mask (SPEC.md section 1).
+/// toward a model's weight budget and may carry a mask (docs/method.md section 1).
 public enum ParameterRole: String, Codable, Sendable {
     case weight, bias, batchNormScale, batchNormShift
 }

@@ -1,4 +1,4 @@
-/// The shape of one weight tensor that counts toward a model's budget (SPEC.md section 1: only
+/// The shape of one weight tensor that counts toward a model's budget (docs/method.md section 1: only
 /// convolution and fully connected weights count; biases and batch-norm parameters do not).
 public struct WeightShape: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {

@@ -1,7 +1,7 @@
 import Experiments
 import RunRecords
 
-/// The paper's own numbers (SPEC.md section 9) for an experiment that matches one of its own,
+/// The paper's own numbers (docs/method.md section 9) for an experiment that matches one of its own,
 /// by width, to print beside ours.
 struct PaperNumbers {
     var dense: [Int: String]

@@ -23,7 +23,7 @@ public struct Table: Sendable {
     public var note: String?
 }
 
-/// The paper's figures and tables drawn from run folders alone (SPEC.md sections 6 and 9):
+/// The paper's figures and tables drawn from run folders alone (docs/method.md sections 6 and 9):
 /// whatever the runs contain is drawn, and what is missing is said.
 public struct Report: Sendable {
     public private(set) var figures: [Figure] = []

@@ -88,7 +88,7 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// A bottleneck model (SPEC.md section 1), resolved to its sizes. Bottleneck models have no masks.
+/// A bottleneck model (docs/method.md section 1), resolved to its sizes. Bottleneck models have no masks.
 public struct BottleneckConfig: Codable, Equatable, Sendable {
     /// "linear" or "nonlinear"
     public var kind: String

@@ -3,7 +3,7 @@ import NeuralNetwork
 
 /// How the weights removed from a sparse MLP-1 are split between its two layers.
 public enum MLPRemovalRule: Equatable, Sendable {
-    /// One of the general rules (SPEC.md section 2); the paper's is `.levelDown`.
+    /// One of the general rules (docs/method.md section 2); the paper's is `.levelDown`.
     case spread(RemovalRule)
     /// The last layer keeps round(c * n * classes) weights, the first layer the rest of the
     /// budget (paper Figure 5).

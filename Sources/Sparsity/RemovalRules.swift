@@ -1,6 +1,6 @@
 import NeuralNetwork
 
-/// How the weights removed from a wide model are spread over its layers (SPEC.md section 2).
+/// How the weights removed from a wide model are spread over its layers (docs/method.md section 2).
 /// Every rule hits the requested total exactly and leaves every layer at least one weight.
 public enum RemovalRule: String, Codable, CaseIterable, Sendable {
     /// The paper's rule: remove from the largest layers first, levelling them down together.

@@ -22,7 +22,7 @@ public enum SparsityError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Spreads `total` removed weights over layers of the given sizes by the paper's level-down
-/// rule (SPEC.md section 2; paper Appendices B and D), exact to the weight.
+/// rule (docs/method.md section 2; paper Appendices B and D), exact to the weight.
 ///
 /// Layers are sorted by size, largest first (ties keep model order). With sorted sizes
 /// s1 >= s2 >= ... >= sL and s(L+1) = 0, levelling the top k layers to s(k+1) removes

@@ -4,7 +4,7 @@ import TensorCore
 /// Stochastic gradient descent as PyTorch's torch.optim.SGD (dampening 0):
 ///   d = g + weightDecay * w;  buf = d on the first step, else momentum * buf + d;
 ///   d = d + momentum * buf (Nesterov) or buf;  w -= lr * d.
-/// Weight decay applies to every parameter (SPEC.md section 5). After each step masked weights
+/// Weight decay applies to every parameter (docs/method.md section 5). After each step masked weights
 /// are set to exactly 0 again, as the paper's code does.
 public final class SGD {
     public let parameters: [Parameter]

@@ -7,7 +7,7 @@ import TensorCore
 import Training
 
 /// `widesparse bench mlp`: samples per second of MLP-1 training steps, measured as
-/// ../shared/peers/torch_bench.py measures PyTorch (same shapes, batch, masks and statistic).
+/// benchmarks/torch_bench.py measures PyTorch (same shapes, batch, masks and statistic).
 public struct BenchMLP: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mlp",

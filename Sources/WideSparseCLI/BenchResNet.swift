@@ -7,7 +7,7 @@ import TensorCore
 import Training
 
 /// `widesparse bench resnet`: images per second of CIFAR ResNet-18 training steps, measured as
-/// ../shared/peers/torch_bench.py's "resnet-train" part measures PyTorch.
+/// benchmarks/torch_bench.py's "resnet-train" part measures PyTorch.
 public struct BenchResNet: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "resnet",

@@ -16,8 +16,8 @@ public struct Family: ParsableCommand {
         abstract: "Print a width family at a constant number of weights: per-layer shapes, weights, removals and the total against the budget.",
         discussion: """
             The budget is the number of weights of the dense model of --base-width (or --weights). \
-            --method says how each wider member keeps it (SPEC.md section 1): sparse (the default) \
-            removes the difference by --rule (SPEC.md section 2); linear-bottleneck and \
+            --method says how each wider member keeps it (docs/method.md section 1): sparse (the default) \
+            removes the difference by --rule (docs/method.md section 2); linear-bottleneck and \
             nonlinear-bottleneck have no masks: one global fraction shrinks every inner size, and each \
             width shows its fraction, the shapes of every factor and the residual from the budget; \
             dense shows the dense model of every width. --widen-stages (ResNet-18) widens only the \

@@ -139,13 +139,13 @@ public struct KernelCommand: ParsableCommand {
         abstract: "The GP kernel distance of sparse two-layer ReLU nets at initialisation: Monte-Carlo, exact (eq. 1) and eq. 4 side by side.",
         discussion: """
             For f(x) = (n d)^(-1/2) v.relu(u x) with every weight N(0, 1/p) with probability p and 0 \
-            otherwise (SPEC.md section 7), at fixed n p over growing n: D = the mean over input \
+            otherwise (docs/method.md section 7), at fixed n p over growing n: D = the mean over input \
             pairs of (Theta(x, y) - Theta_inf(x, y))^2 by Monte-Carlo over --initialisations random \
             nets (+- its standard error), the exact expectation of the paper's eq. 1 (over --masks \
             random input masks, +- error; by enumeration too when d <= 12), and the closed form \
             eq. 4, which assumes i.i.d. Gaussian inputs and p d >> 1. The smallest value of each is \
             marked. They disagree, on Gaussian inputs too: eq. 4's bias term does not match eq. 1 \
-            (SPEC.md section 7), so do not read eq. 4 as the distance. Defaults are the paper's \
+            (docs/method.md section 7), so do not read eq. 4 as the distance. Defaults are the paper's \
             Figure 8 setting on the mnist5k test digits: 6352 weights, 10^4 pairs, 10 nets.
             """)
 

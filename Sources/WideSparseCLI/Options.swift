@@ -55,7 +55,7 @@ public struct DataOptions: ParsableArguments {
     }
 }
 
-/// The optimiser and schedule (defaults: the paper's MLP settings, SPEC.md section 5).
+/// The optimiser and schedule (defaults: the paper's MLP settings, docs/method.md section 5).
 public struct TrainingOptions: ParsableArguments {
     @Option(help: "Epochs to train (default 300).")
     var epochs: Int?
@@ -98,7 +98,7 @@ public struct TrainingOptions: ParsableArguments {
 
     public init() {}
 
-    /// The paper's settings for each model (SPEC.md section 5).
+    /// The paper's settings for each model (docs/method.md section 5).
     static let mlpDefaults = TrainingConfig(
         epochs: 300, batchSize: 100, evalBatchSize: 1000, learningRate: 0.1, momentum: 0, nesterov: false,
         weightDecay: 0, schedule: "constant", milestones: [], gamma: 0.1)

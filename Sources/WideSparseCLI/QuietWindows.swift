@@ -1,6 +1,6 @@
 import Foundation
 
-/// Timing on a shared machine, as ../shared/peers/torch_bench.py does it: each measurement window
+/// Timing on a shared machine, as benchmarks/torch_bench.py does it: each measurement window
 /// also measures how much CPU other processes used, and only "clean" windows (other processes
 /// used at most 0.15 cores) count, so both sides of a comparison are judged on a quiet machine.
 struct QuietWindows {

@@ -17,9 +17,9 @@ public struct TrainMLP: ParsableCommand {
         discussion: """
             Dense by default. For a sparse model give the weight budget (--weights) and how the \
             removed weights are split: --last-layer-connectivity C (the paper's Figure 5 grid) or the \
-            level-down rule (SPEC.md section 2, the default); or give --removed FIRST,LAST directly. \
+            level-down rule (docs/method.md section 2, the default); or give --removed FIRST,LAST directly. \
             --method linear-bottleneck keeps the budget instead by making each weight matrix a \
-            product of two (SPEC.md section 1); the non-linear bottleneck does not apply to MLP-1 \
+            product of two (docs/method.md section 1); the non-linear bottleneck does not apply to MLP-1 \
             (its one pair of layers has the hidden units as its inner width).
             Examples (paper Figure 5, width 80, 3970 weights, last layer dense; then a linear bottleneck):
               widesparse train mlp --width 80 --weights 3970 --last-layer-connectivity 1

@@ -15,7 +15,7 @@ public struct TrainResNet: ParsableCommand {
         commandName: "resnet18",
         abstract: "Train a ResNet-18 (CIFAR or ImageNet form), dense or sparse at a weight budget.",
         discussion: """
-            Defaults are the paper's CIFAR settings (SPEC.md section 5): SGD with momentum 0.9, weight \
+            Defaults are the paper's CIFAR settings (docs/method.md section 5): SGD with momentum 0.9, weight \
             decay 5e-4, lr 0.1 divided by 10 at epochs 50, 120 and 200, batch 128, 300 epochs; on \
             3-channel data (cifar10, cifar100, svhn) per-channel normalisation with means \
             0.485,0.456,0.406 and standard deviations 0.229,0.224,0.225, a 4-pixel padded random crop \
@@ -26,7 +26,7 @@ public struct TrainResNet: ParsableCommand {
             1e-4, --schedule cosine and --epochs 150 for the paper's ImageNet schedule).
             --method chooses how the wider model keeps the budget: sparse (static random masks, \
             the default with a budget), linear-bottleneck (every weight a product of two factors) or \
-            nonlinear-bottleneck (each block's inner width shrinks), SPEC.md section 1.
+            nonlinear-bottleneck (each block's inner width shrinks), docs/method.md section 1.
             Examples (width 32 at the weights of width 8):
               widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8
               widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8 --method linear-bottleneck

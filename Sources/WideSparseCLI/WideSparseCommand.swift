@@ -1,12 +1,14 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import RunRecords
 
 /// `widesparse`: controlled experiments on neural-network width at a fixed number of weights.
 public struct WideSparseCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "widesparse",
         abstract: "Train and compare networks of growing width at a fixed number of weights.",
+        version: "widesparse \(WideSparseVersion.description)",
         subcommands: [Demo.self, Train.self, Family.self, Sweep.self, Results.self, KernelCommand.self, Figure8Command.self, Advise.self, ReportCommand.self, Bench.self])
 
     public init() {}
@@ -23,7 +25,7 @@ public struct Train: ParsableCommand {
 /// `widesparse bench <what>`
 public struct Bench: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Time training steps (a benchmark; compare with ../shared/peers/torch_bench.py).",
+        abstract: "Time training steps (a benchmark; compare with benchmarks/torch_bench.py).",
         subcommands: [BenchMLP.self, BenchResNet.self])
 
     public init() {}

@@ -6,7 +6,7 @@ import RunRecords
 public enum Architecture: Equatable, Sendable {
     /// MLP-1, d -> width -> classes.
     case mlp1(inputSize: Int, classes: Int)
-    /// ResNet-18 (SPEC.md section 4). `widenedStages` (a subset of 1...4, sorted) are the stages
+    /// ResNet-18 (docs/method.md section 4). `widenedStages` (a subset of 1...4, sorted) are the stages
     /// whose channels follow the width; the others keep those of the base width (the seed notes'
     /// "widening different layers"). All four: the standard model of each width.
     case resNet18(inputChannels: Int, classes: Int, form: ResNetForm, widenedStages: [Int])

@@ -12,7 +12,7 @@ public struct BottleneckSlot: Equatable, Sendable {
     }
 }
 
-/// SPEC.md section 1's rule: one global fraction alpha in (0, 1] for every slot, solved so that
+/// docs/method.md section 1's rule: one global fraction alpha in (0, 1] for every slot, solved so that
 /// fixed + sum of weightsPerUnit * max(1, round(alpha * full)) comes as close as possible to the
 /// target (on a tie, the total below the target wins).
 public struct GlobalFraction: Equatable, Sendable {

@@ -2,7 +2,7 @@ import Models
 import NeuralNetwork
 import RunRecords
 
-/// The linear bottleneck (SPEC.md section 1, paper Figure 3): every weight layer W (d_in x d_out)
+/// The linear bottleneck (docs/method.md section 1, paper Figure 3): every weight layer W (d_in x d_out)
 /// becomes two with nothing between them, W1 (d_in x d_b) then W2 (d_b x d_out); a k x k
 /// convolution becomes a k x k convolution d_in -> d_b (with W's stride and padding) then a 1 x 1
 /// convolution d_b -> d_out. The stem, the 1 x 1 shortcuts and the classifier are factorised too.

@@ -2,7 +2,7 @@ import Models
 import NeuralNetwork
 import RunRecords
 
-/// The non-linear bottleneck (SPEC.md section 1, paper Figure 3): layers change in pairs. In each
+/// The non-linear bottleneck (docs/method.md section 1, paper Figure 3): layers change in pairs. In each
 /// ResNet BasicBlock the outer width follows the width while the inner width (conv1's outputs,
 /// bn1, conv2's inputs) shrinks by one global fraction so the total comes closest to the budget;
 /// the ReLU between them stays. The stem, shortcuts and classifier are those of the wider plain

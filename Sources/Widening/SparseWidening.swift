@@ -2,7 +2,7 @@ import NeuralNetwork
 import RunRecords
 import Sparsity
 
-/// Static sparsity (SPEC.md section 2): the dense model of the width with a fixed random subset of
+/// Static sparsity (docs/method.md section 2): the dense model of the width with a fixed random subset of
 /// its weights masked to zero, as many as the budget asks, spread over the layers by a rule
 /// (level-down, uniform, ERK), by the MLP's last-layer connectivity (Figure 5), or given per layer.
 /// io-only masks remove whole kernels (Appendix C) and miss the budget by less than one kernel.

@@ -3,7 +3,7 @@ import NeuralNetwork
 import RunRecords
 import Sparsity
 
-/// One way of building the model of a width at a weight budget (SPEC.md section 1; paper
+/// One way of building the model of a width at a weight budget (docs/method.md section 1; paper
 /// Section 2): the seam every command, spec and table goes through. A method is a small value
 /// made from `WideningOptions` (refusing the options it does not take) that turns a request into
 /// a `WidenedModel`. To add one: a file with a type conforming to this protocol, its line in

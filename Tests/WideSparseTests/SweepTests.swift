@@ -219,6 +219,10 @@ struct SweepTests {
         let csv = results.csv().split(separator: "\n")
         #expect(csv.count == 7)
         #expect(csv[0].hasPrefix("run_id,state,experiment,model,dataset,method,base_width"))
+        let table = try parseCSV(results.csv())
+        #expect(table.allSatisfy { $0["execution"] == "dense" && Double($0["seconds"]!)! > 0 })
+        for row in table where row["method"] == "dense" { #expect(row["last_layer_connectivity"] == "1.0") }
+        #expect(table.allSatisfy { $0["data.trainSubset"] == "800" && $0["training.momentum"] == "0" })
         let groups = results.groups()
         #expect(groups.count == 3)
         func accuracy(width: Int, dense: Bool) -> Double {
@@ -234,4 +238,29 @@ struct SweepTests {
         #expect(fromFolder.rows.count == 6)
         #expect(fromFolder.groups().first { !$0.first.isDense }!.fractionDueToWidth == sparse.fractionDueToWidth)
     }
+
+    @Test("results.csv has a column for every option: a momentum sweep differs in training.momentum")
+    func optionColumns() throws {
+        let spec = specFile("""
+            name: momentum
+            model: mlp
+            dataset: mnist5k
+            base_width: 5
+            widths: [10]
+            options: {epochs: 1, momentum: [0, 0.9], activation: identity}
+            """, name: "momentum.yaml")
+        let table = try parseCSV(SweepResults(plan: try expand(spec, runsRoot: temporaryFolder())).csv())
+        #expect(table.count == 2)
+        #expect(Set(table.map { $0["training.momentum"] ?? "missing" }) == ["0", "0.9"])
+        #expect(table.allSatisfy { $0["model.activation"] == "identity" && $0["training.batchSize"] == "100" })
+        #expect(table.allSatisfy { Double($0["last_layer_connectivity"] ?? "") != nil })
+        #expect(table.allSatisfy { $0["state"] == "missing" && $0["execution"] == "" })
+    }
+}
+
+/// results.csv as one dictionary per row (no quoted commas in these tests' fields).
+func parseCSV(_ text: String) throws -> [[String: String]] {
+    let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    let header = try #require(lines.first)
+    return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
 }
