@@ -1,6 +1,6 @@
 /// What built this widesparse: the release and, from the BuildCommit plugin, the git commit
 /// (with "-dirty" when the tracked files differed from it, "unknown" outside a git checkout).
-/// Printed by `widesparse --version` and recorded in every run's result.json.
+/// Printed by `widesparse --version` (run records do not carry it yet: issue 19, item 5).
 public enum WideSparseVersion {
     /// The release, bumped by hand when one is tagged.
     public static let release = "0.9.0"
