@@ -5,13 +5,12 @@
 #
 # PyTorch lives in a virtual environment made for benchmarking only
 # (python3 -m venv VENV && VENV/bin/pip install torch numpy); it is never a dependency of
-# widesparse. PyTorch runs with tcmalloc preloaded (its fastest set-up here, ../shared/peers/README.md)
+# widesparse. PyTorch runs with tcmalloc preloaded (its fastest set-up here)
 # when Debian's libtcmalloc-minimal4 is installed. For each thread count, each width is measured
 # by PyTorch then by widesparse, back to back. Results: benchmarks/results/<time>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TORCH_PYTHON:?set TORCH_PYTHON to a python with torch installed}"
-PEERS=${PEERS:-../shared/peers}
 WIDTHS=${WIDTHS:-"5 40 160 640"}
 THREADS=${THREADS:-"1 2"}
 SECONDS_PER_CONFIG=${SECONDS_PER_CONFIG:-6}
@@ -26,8 +25,8 @@ swift build -c release --product widesparse >/dev/null
 for threads in $THREADS; do
   for width in $WIDTHS; do
     echo "[$(date +%H:%M:%S)] threads $threads width $width: PyTorch" >&2
-    env $preload "$TORCH_PYTHON" "$PEERS/torch_bench.py" mlp --threads "$threads" --mlp-widths "$width" \
-      --mlp-min-time "$SECONDS_PER_CONFIG" --mlp-epochs 1 --max-time 60 --out "$OUT/torch" 2>>"$OUT/torch.log"
+    env $preload "$TORCH_PYTHON" benchmarks/torch_bench.py mlp --threads "$threads" --mlp-widths "$width" \
+      --mlp-min-time "$SECONDS_PER_CONFIG" --max-time 60 --out "$OUT/torch" 2>>"$OUT/torch.log"
     echo "[$(date +%H:%M:%S)] threads $threads width $width: widesparse" >&2
     .build/release/widesparse bench mlp --threads "$threads" --widths "$width" --seconds "$SECONDS_PER_CONFIG" --execution "$EXECUTION" \
       --json "$OUT/widesparse_t${threads}_w${width}.json" >>"$OUT/widesparse.log"

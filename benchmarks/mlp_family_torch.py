@@ -3,11 +3,13 @@
 784 -> width -> 10 with biases, both weight layers masked to one connectivity so the model has
 --weights weights (the uniform rule), SGD lr 0.1, batch 100, on a fixed batch of uniform random
 pixels. The mask is applied to the gradient before the step and to the weights after it, as
-../shared/peers/torch_bench.py (and the paper's code) do. Reports the median step time over
-0.5 s windows as samples per second. Benchmark-only: widesparse never runs Python."""
-import argparse, json, math, time
+benchmarks/torch_bench.py (and the paper's code) do. Reports the median step time over clean
+0.5 s windows (benchmarks/torch_bench.py's timing) as samples per second. Benchmark-only: widesparse never runs Python."""
+import argparse, json, math, os, sys
 import torch
-import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_bench import masked_training_step, median_step_seconds, wait_for_quiet  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--widths", type=int, nargs="+", default=[5, 40, 160, 640])
@@ -37,27 +39,11 @@ for width in args.widths:
             w.mul_(m)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     x, y = torch.rand(100, 784), torch.randint(0, 10, (100,))
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-        for w, m in masks:
-            w.grad.mul_(m)
-        opt.step()
-        with torch.no_grad():
-            for w, m in masks:
-                w.mul_(m)
-
+    step = masked_training_step(model, opt, masks, x, y)
     for _ in range(50):
         step()
-    windows, start = [], time.perf_counter()
-    while len(windows) < 6 or time.perf_counter() - start < args.seconds:
-        t0, steps = time.perf_counter(), 0
-        while time.perf_counter() - t0 < 0.5:
-            step()
-            steps += 1
-        windows.append((time.perf_counter() - t0) / steps)
-    median = sorted(windows)[len(windows) // 2]
-    rows.append({"width": width, "weights": args.weights, "connectivity": p, "samples_per_s": 100 / median})
+    wait_for_quiet(30)
+    seconds, contended = median_step_seconds(step, args.seconds, 6, 60)
+    rows.append({"width": width, "weights": args.weights, "connectivity": p, "samples_per_s": 100 / seconds, "contended": contended})
     print(json.dumps(rows[-1]), flush=True)
 print(json.dumps({"torch": torch.__version__, "threads": args.threads, "rows": rows}))

@@ -10,7 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TORCH_PYTHON:?set TORCH_PYTHON to a python with torch installed}"
-PEERS=${PEERS:-../shared/peers}
 THREADS=${THREADS:-"1 2"}
 TRAIN_CONFIGS=${TRAIN_CONFIGS:-"8 18 32 64 64m"}
 INFER_CONFIGS=${INFER_CONFIGS:-"8 18 32 64"}
@@ -22,7 +21,7 @@ preload=""
 [ -f "$TCMALLOC" ] && preload="LD_PRELOAD=$TCMALLOC"
 mkdir -p "$OUT"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-torch_bench() { env $preload "$TORCH_PYTHON" "$PEERS/torch_bench.py" "$@" --out "$OUT/torch" 2>>"$OUT/torch.log"; }
+torch_bench() { env $preload "$TORCH_PYTHON" benchmarks/torch_bench.py "$@" --out "$OUT/torch" 2>>"$OUT/torch.log"; }
 
 swift build -c release --product widesparse >/dev/null
 for threads in $THREADS; do

