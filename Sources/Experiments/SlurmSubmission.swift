@@ -163,8 +163,3 @@ public enum Slurm {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
-
-func shellQuoted(_ text: String) -> String {
-    text.allSatisfy({ $0.isLetter || $0.isNumber || "/._-+=:@".contains($0) }) ? text
-        : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}

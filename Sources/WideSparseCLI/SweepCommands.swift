@@ -31,7 +31,10 @@ struct SpecArguments: ParsableArguments {
     var overrides: [String] = []
 
     @Option(help: "Folder that holds the experiments' run folders.")
-    var runsDir: String = "runs"
+    var runsDir: String = SweepCommandLine.defaultRunsDir
+
+    /// The arguments as typed, for follow-up commands that plan the same runs.
+    var commandLine: SweepCommandLine { SweepCommandLine(spec: spec, overrides: overrides, runsDir: runsDir) }
 
     /// The spec, its tree (for freezing) and the expanded plan.
     func plan() throws -> (plan: SweepPlan, tree: SpecValue) {
@@ -146,7 +149,7 @@ struct SweepRun: ParsableCommand {
             }
         }
         print("after: \(status.summary)")
-        print("results: widesparse results \(arguments.spec)" + (arguments.runsDir == "runs" ? "" : " --runs-dir \(arguments.runsDir)"))
+        print("results: \(arguments.commandLine.command("results"))")
         if status.count(.failed) > 0 {
             throw RunFailed(description: "\(status.count(.failed)) runs failed (their errors are above and in error.json); "
                 + "the same command retries them, with --restart-failed from the start")
@@ -208,12 +211,15 @@ struct SweepStatusCommand: ParsableCommand {
     @OptionGroup var arguments: SpecArguments
 
     func run() throws {
-        let (plan, _) = try arguments.plan()
+        let (plan, tree) = try arguments.plan()
         describePlan(plan)
         let status = SweepStatus(plan: plan)
         print(status.summary)
         print(String(format: "epochs: %d of %d (%.0f %%)", status.epochsDone, status.epochsPlanned,
                      100 * Double(status.epochsDone) / Double(max(1, status.epochsPlanned))))
+        if let hint = MissingRunsHint.message(plan: plan, tree: tree, commandLine: arguments.commandLine, subcommand: "sweep status") {
+            print(hint)
+        }
         for run in plan.trainable {
             let directory = plan.directory(of: run)!
             switch RunState.of(directory: directory) {
@@ -323,7 +329,8 @@ struct SweepSlurm: ParsableCommand {
                 print("submitted job \(array.jobID ?? "?"): \(array.indexes.count) runs (\(array.path))")
             }
         }
-        print("manifest: \(submission.directory)/manifest.json; progress: widesparse sweep status \(arguments.spec)")
+        print("manifest: \(submission.directory)/manifest.json")
+        print("progress: \(arguments.commandLine.command("sweep status"))")
     }
 }
 
@@ -346,7 +353,7 @@ public struct Results: ParsableCommand {
     var overrides: [String] = []
 
     @Option(help: "Folder that holds the experiments' run folders (with a spec).")
-    var runsDir: String = "runs"
+    var runsDir: String = SweepCommandLine.defaultRunsDir
 
     @Option(help: "Where to write the CSV (default: results.csv in the experiment's or the given folder).")
     var csv: String?
@@ -359,10 +366,17 @@ public struct Results: ParsableCommand {
         let defaultCSV: String
         if FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue {
             results = try reportingErrors { try SweepResults(folder: source) }
+            if results.rows.isEmpty {
+                throw InputError(description: "\(source): expected run folders (with a config.json) in it or below it, found none (no table written)")
+            }
             defaultCSV = "\(source)/results.csv"
         } else {
             let arguments = try SpecArguments.parse([source] + overrides + ["--runs-dir", runsDir])
-            let (plan, _) = try arguments.plan()
+            let (plan, tree) = try arguments.plan()
+            // An empty table must not replace a good results.csv: say where the runs may be instead.
+            if let hint = MissingRunsHint.message(plan: plan, tree: tree, commandLine: arguments.commandLine, subcommand: "results") {
+                throw InputError(description: hint + "\n(no table written)")
+            }
             results = SweepResults(plan: plan)
             defaultCSV = "\(plan.directory)/results.csv"
         }

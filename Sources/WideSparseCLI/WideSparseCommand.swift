@@ -47,10 +47,23 @@ extension WideSparseCommand {
     /// (or a sweep has failed runs); 64 the command line (EX_USAGE, with the usage text); 65 an
     /// input file, spec or run folder (EX_DATAERR, the message alone); 128 + n stopped by signal n.
     public static func mainWithExitCodes() -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = CommandTree.unknownSubcommandMessage(arguments) {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(64)
+        }
+        var parsed: ParsableCommand.Type = WideSparseCommand.self
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
+            parsed = type(of: command)
             try command.run()
             Foundation.exit(0)
+        } catch let error as ValidationError where parsed != WideSparseCommand.self {
+            // Thrown by the subcommand's run(): show its usage, not the root's.
+            let path = CommandTree.path(to: parsed)
+            FileHandle.standardError.write(Data((
+                "Error: \(error.message)\nUsage: \(usageString(for: parsed))\n  See '\(CommandTree.name(path)) --help' for more information.\n").utf8))
+            Foundation.exit(64)
         } catch let error as InputError {
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             Foundation.exit(65)

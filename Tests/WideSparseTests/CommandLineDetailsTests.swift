@@ -1,0 +1,90 @@
+import Experiments
+import Foundation
+import Testing
+import WideSparseCLI
+
+/// What the `widesparse` binary prints and exits with, run as a user runs it (through a shell).
+@Suite("Follow-up commands, missing runs, mistyped subcommands and exit codes")
+struct CommandLineDetailsTests {
+    /// Runs a shell command line in `directory` with `widesparse` on the PATH.
+    func shell(_ line: String, in directory: String) throws -> (status: Int32, output: String) {
+        let bin = URL(fileURLWithPath: widesparseBinary).deletingLastPathComponent().path
+        return try runProgram("/bin/sh", ["-c", "PATH=\(shellQuoted(bin)):$PATH; \(line)"], in: directory)
+    }
+
+    let tinySpec = """
+        name: tiny
+        model: mlp
+        dataset: mnist5k
+        base_width: 5
+        widths: [5, 10]
+        seeds: [0]
+        options: {epochs: 1, train-subset: 500}
+        """
+
+    @Test("The follow-up that `sweep run` prints, pasted into a shell, tabulates every run of the sweep")
+    func pastedFollowUp() throws {
+        let folder = temporaryFolder()
+        FileManager.default.createFile(atPath: folder + "/tiny.yaml", contents: Data(tinySpec.utf8))
+        let sweep = try shell("widesparse sweep run tiny.yaml options.epochs=2 'seeds=[0,1]' --runs-dir 'my runs'", in: folder)
+        #expect(sweep.status == 0, "\(sweep.output)")
+        let followUp = try #require(sweep.output.split(separator: "\n").first { $0.hasPrefix("results: ") }).dropFirst("results: ".count)
+        #expect(followUp == "widesparse results tiny.yaml options.epochs=2 'seeds=[0,1]' --runs-dir 'my runs'")
+        let results = try shell(String(followUp), in: folder)
+        #expect(results.status == 0, "\(results.output)")
+        #expect(results.output.contains("4 runs; CSV: \(folder)/my runs/tiny/results.csv"), "\(results.output)")
+        let table = try parseCSV(String(contentsOfFile: "\(folder)/my runs/tiny/results.csv", encoding: .utf8))
+        #expect(table.count == 4 && table.allSatisfy { $0["state"] == "done" && $0["epochs"] == "2" })
+
+        // Without the overrides: nothing of this spec exists; a hint names them, the CSV stays.
+        let bare = try shell("widesparse results tiny.yaml --runs-dir 'my runs'", in: folder)
+        #expect(bare.status == 65)
+        #expect(bare.output.contains("none of the 2 runs of tiny.yaml exists in \(folder)/my runs/tiny (it holds 4 other runs)"), "\(bare.output)")
+        #expect(bare.output.contains("  widesparse results tiny.yaml 'seeds=[0,1]' options.epochs=2 --runs-dir 'my runs'"), "\(bare.output)")
+        let kept = try parseCSV(String(contentsOfFile: "\(folder)/my runs/tiny/results.csv", encoding: .utf8))
+        #expect(kept.count == 4)
+        let status = try shell("widesparse sweep status tiny.yaml --runs-dir 'my runs'", in: folder)
+        #expect(status.status == 0)
+        #expect(status.output.contains("  widesparse sweep status tiny.yaml 'seeds=[0,1]' options.epochs=2 --runs-dir 'my runs'"), "\(status.output)")
+    }
+
+    @Test("results of a folder without runs refuses instead of writing an empty table")
+    func emptyFolder() throws {
+        let folder = temporaryFolder()
+        let results = try shell("widesparse results .", in: folder)
+        #expect(results.status == 65)
+        #expect(results.output.contains("expected run folders (with a config.json) in it or below it, found none (no table written)"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/results.csv"))
+    }
+
+    @Test("A mistyped subcommand gets the nearest one; errors after parsing show the subcommand's usage")
+    func mistypedSubcommands() throws {
+        let folder = temporaryFolder()
+        let sweep = try shell("widesparse sweep rnu x.yaml", in: folder)
+        #expect(sweep.status == 64)
+        #expect(sweep.output.hasPrefix("Error: 'rnu' is not a subcommand of 'widesparse sweep'; did you mean 'run'?\n"), "\(sweep.output)")
+        let root = try shell("widesparse reslts x", in: folder)
+        #expect(root.output.contains("did you mean 'results'?"))
+        let far = try shell("widesparse bench zzz", in: folder)
+        #expect(far.status == 64 && !far.output.contains("did you mean") && far.output.contains("subcommands: mlp, resnet"))
+        // A value the parser accepts but run() refuses: the usage is train mlp's.
+        let late = try shell("widesparse train mlp --epochs 0", in: folder)
+        #expect(late.status == 64)
+        #expect(late.output == "Error: epochs: expected at least 1, found 0\nUsage: widesparse train mlp <options>\n  See 'widesparse train mlp --help' for more information.\n")
+        // ArgumentParser's own `help` subcommand is not a typo.
+        let help = try shell("widesparse help sweep", in: folder)
+        #expect(help.status == 0 && help.output.contains("SUBCOMMANDS"), "\(help.output)")
+    }
+
+    @Test("Exit codes: 0 done, 64 usage, 65 input, 1 a failed run")
+    func exitCodes() throws {
+        let folder = temporaryFolder()
+        #expect(try shell("widesparse --version", in: folder).status == 0)
+        #expect(try shell("widesparse train mlp --width x", in: folder).status == 64)
+        #expect(try shell("widesparse sweep status missing.yaml", in: folder).status == 65)
+        #expect(try shell("widesparse train mlp --dataset fashion-mnist --data-dir ./nowhere --epochs 1", in: folder).status == 65)
+        // A run whose loss becomes infinite fails: exit 1.
+        let diverged = try shell("widesparse train mlp --dataset mnist5k --epochs 1 --train-subset 500 --lr 1e30 --out run", in: folder)
+        #expect(diverged.status == 1, "\(diverged.output)")
+    }
+}
