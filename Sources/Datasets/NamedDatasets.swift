@@ -120,10 +120,7 @@ private func requireFolder(_ folder: String, name: DatasetName) throws {
 /// The four standard IDX files of MNIST-like datasets in `folder`, each optionally gzipped.
 private func loadIDXFolder(_ folder: String, name: DatasetName) throws -> DatasetSplit {
     try requireFolder(folder, name: name)
-    func file(_ stem: String) -> String {
-        let plain = "\(folder)/\(stem)"
-        return FileManager.default.fileExists(atPath: plain) ? plain : plain + ".gz"
-    }
+    func file(_ stem: String) -> String { idxFile(stem, in: folder) }
     let train = try readIDXImageSet(
         imagesPath: file("train-images-idx3-ubyte"), labelsPath: file("train-labels-idx1-ubyte"), missingHint: name.installHint)
     let test = try readIDXImageSet(

@@ -50,7 +50,7 @@ public struct RunWorker {
     func train(
         _ planned: PlannedRun, config: RunConfig, directory: String, stopAfterEpochs: Int?, onEvent: (TrainingEvent) -> Void
     ) throws -> WorkerOutcome {
-        let run = TrainingRun(config: config, directory: directory)
+        let run = TrainingRun(config: config, directory: directory, budget: planned.request.requestedBudget)
         if run.existingResult() != nil { return .alreadyDone }
         if let divergence = run.existingDivergence() { return .diverged(divergence) }
         let host = ProcessInfo.processInfo.hostName
@@ -69,6 +69,7 @@ public struct RunWorker {
         try? FileManager.default.removeItem(atPath: errorPath)
         let labelsPath = "\(directory)/labels.json"
         if !FileManager.default.fileExists(atPath: labelsPath) { try RecordFiles.writeJSON(planned.labels, to: labelsPath) }
+        linkAlias(run.alias, to: directory)
         try appendAttempt(
             RunAttempt(host: host, pid: pid, started: Date().timeIntervalSince1970, fromEpoch: epochsRecorded(in: directory), slurmJob: slurmJob),
             to: "\(directory)/attempts.jsonl")
@@ -97,4 +98,17 @@ func appendAttempt(_ attempt: RunAttempt, to path: String) throws {
     var attempts = (try? RecordFiles.readJSONLines(RunAttempt.self, from: path)) ?? []
     attempts.append(attempt)
     try RecordFiles.writeJSONLines(attempts, to: path)
+}
+
+/// A symbolic link `<experiment folder>/<alias>` -> `<run id>`, so the folder can be browsed by
+/// name (`ls runs/figure6-quick`). Folder scans do not follow links, so no run is seen twice.
+/// Best effort: a link that cannot be made (a file system without links) costs nothing else.
+func linkAlias(_ alias: String, to directory: String) {
+    let url = URL(fileURLWithPath: directory)
+    let link = url.deletingLastPathComponent().appendingPathComponent(alias).path
+    if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == url.lastPathComponent { return }
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(alias).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
+    unlink(temporary)
+    guard symlink(url.lastPathComponent, temporary) == 0 else { return }
+    if rename(temporary, link) != 0 { unlink(temporary) }
 }

@@ -117,6 +117,10 @@ public enum MissingRunsHint {
 
     static func otherRunCount(in directory: String, excluding ids: Set<String>) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { !ids.contains($0) && FileManager.default.fileExists(atPath: "\(directory)/\($0)/config.json") }.count
+        return names.filter { name in
+            // Aliases are links to run folders, not runs of their own.
+            let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)")) != nil
+            return !ids.contains(name) && !isLink && FileManager.default.fileExists(atPath: "\(directory)/\(name)/config.json")
+        }.count
     }
 }

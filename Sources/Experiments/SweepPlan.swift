@@ -40,6 +40,14 @@ public struct RunRequest: Equatable, Sendable {
         return dense
     }
 
+    /// The budget as this request asks for it (run-info.json), as `arguments` passes it on.
+    public var requestedBudget: RequestedBudget {
+        let keepsBudget = (try? WideningMethods.named(method).keepsBudget) ?? true
+        return RequestedBudget(
+            method: method, weights: keepsBudget ? weights : nil, weightsOfWidth: keepsBudget && weights == nil ? baseWidth : nil,
+            rule: rule, ioOnly: ioOnly, lastLayerConnectivity: lastLayerConnectivity, widenedStages: widenedStages)
+    }
+
     /// The command-line arguments of `widesparse train <model>` for this run. Options in `flags`
     /// take no value: "true" gives the flag, "false" leaves it out.
     public func arguments(flags: Set<String>) throws -> [String] {

@@ -22,13 +22,30 @@ public enum TensorBoardEvents {
         }
     }
 
-    /// The whole event file for `scalars` (grouped into one event per (step, wall time)).
-    public static func encode(_ scalars: [Scalar], fileStartTime: Double) -> Data {
+    /// A hyperparameter value as the HParams plugin stores it (google.protobuf.Value).
+    public enum HParamValue: Equatable, Sendable {
+        case number(Double)
+        case text(String)
+    }
+
+    /// The tag of the HParams plugin's per-run summary.
+    static let sessionStartTag = "_hparams_/session_start_info"
+
+    /// The whole event file for `scalars` (grouped into one event per (step, wall time)), led by
+    /// the run's `hparams` as the HParams plugin's session-start summary when there are any, so
+    /// TensorBoard's HPARAMS tab tells a sweep's runs apart.
+    public static func encode(_ scalars: [Scalar], fileStartTime: Double, hparams: [(name: String, value: HParamValue)] = []) -> Data {
         var file = Data()
         var version = ProtoWriter()
         version.double(field: 1, fileStartTime)
         version.bytes(field: 3, Data("brain.Event:2".utf8))
         appendRecord(version.data, to: &file)
+        if !hparams.isEmpty {
+            var event = ProtoWriter()
+            event.double(field: 1, fileStartTime)
+            event.bytes(field: 5, sessionStartSummary(hparams, startTime: fileStartTime))
+            appendRecord(event.data, to: &file)
+        }
         var index = 0
         while index < scalars.count {
             let step = scalars[index].step
@@ -52,9 +69,19 @@ public enum TensorBoardEvents {
 
     /// The scalars of an event file, with both checksums of every record verified.
     public static func decode(_ data: Data, path: String) throws -> [Scalar] {
+        var scalars: [Scalar] = []
+        for (record, event) in try records(data, path: path).enumerated() {
+            func fail(_ reason: String) -> RecordError { .invalid(path: path, reason: "record \(record): \(reason)") }
+            scalars += try scalarsOfEvent(event, fail: fail)
+        }
+        return scalars
+    }
+
+    /// The payloads of a TFRecord file, with both checksums of every record verified.
+    static func records(_ data: Data, path: String) throws -> [[UInt8]] {
         let bytes = [UInt8](data)
         var offset = 0
-        var scalars: [Scalar] = []
+        var payloads: [[UInt8]] = []
         var record = 0
         func fail(_ reason: String) -> RecordError { .invalid(path: path, reason: "record \(record): \(reason)") }
         while offset < bytes.count {
@@ -69,11 +96,100 @@ public enum TensorBoardEvents {
             }
             let end = start + Int(length)
             guard readUInt32(bytes, end) == CRC32C.masked(bytes[start..<end]) else { throw fail("payload checksum does not match") }
-            scalars += try scalarsOfEvent(Array(bytes[start..<end]), fail: fail)
+            payloads.append(Array(bytes[start..<end]))
             offset = end + 4
             record += 1
         }
-        return scalars
+        return payloads
+    }
+
+    /// Summary { value { tag: "_hparams_/session_start_info", metadata { plugin_data {
+    /// plugin_name: "hparams", content: HParamsPluginData { version: 0, session_start_info {
+    /// hparams: map<string, Value>, start_time_secs } } } } } }, field numbers from TensorBoard's
+    /// summary.proto and plugins/hparams/plugin_data.proto.
+    private static func sessionStartSummary(_ hparams: [(name: String, value: HParamValue)], startTime: Double) -> Data {
+        var sessionStart = ProtoWriter()
+        for (name, value) in hparams {
+            var protoValue = ProtoWriter()
+            switch value {
+            case .number(let number): protoValue.double(field: 2, number)
+            case .text(let text): protoValue.bytes(field: 3, Data(text.utf8))
+            }
+            var entry = ProtoWriter()
+            entry.bytes(field: 1, Data(name.utf8))
+            entry.bytes(field: 2, protoValue.data)
+            sessionStart.bytes(field: 1, entry.data)
+        }
+        sessionStart.double(field: 5, startTime)
+        var pluginContent = ProtoWriter()
+        pluginContent.varint(field: 1, 0)
+        pluginContent.bytes(field: 3, sessionStart.data)
+        var pluginData = ProtoWriter()
+        pluginData.bytes(field: 1, Data("hparams".utf8))
+        pluginData.bytes(field: 2, pluginContent.data)
+        var metadata = ProtoWriter()
+        metadata.bytes(field: 1, pluginData.data)
+        var value = ProtoWriter()
+        value.bytes(field: 1, Data(sessionStartTag.utf8))
+        value.bytes(field: 9, metadata.data)
+        var summary = ProtoWriter()
+        summary.bytes(field: 1, value.data)
+        return summary.data
+    }
+
+    /// The hparams of an event file's session-start summary (empty when it has none), read back
+    /// field by field as TensorBoard reads them.
+    public static func decodeHParams(_ data: Data, path: String) throws -> [String: HParamValue] {
+        var hparams: [String: HParamValue] = [:]
+        let fail = { (reason: String) in RecordError.invalid(path: path, reason: reason) }
+        for event in try records(data, path: path) {
+            try ProtoReader(bytes: event, fail: fail).forEachField { field, reader in
+                guard field == 5 else { return try reader.skip() }
+                try ProtoReader(bytes: try reader.lengthDelimited(), fail: fail).forEachField { field, summary in
+                    guard field == 1 else { return try summary.skip() }
+                    var tag = ""
+                    var metadata: [UInt8] = []
+                    try ProtoReader(bytes: try summary.lengthDelimited(), fail: fail).forEachField { field, value in
+                        switch field {
+                        case 1: tag = String(decoding: try value.lengthDelimited(), as: UTF8.self)
+                        case 9: metadata = try value.lengthDelimited()
+                        default: try value.skip()
+                        }
+                    }
+                    guard tag == sessionStartTag else { return }
+                    func submessage(_ bytes: [UInt8], _ wanted: Int) throws -> [[UInt8]] {
+                        var found: [[UInt8]] = []
+                        try ProtoReader(bytes: bytes, fail: fail).forEachField { field, r in
+                            if field == wanted { found.append(try r.lengthDelimited()) } else { try r.skip() }
+                        }
+                        return found
+                    }
+                    guard let pluginData = try submessage(metadata, 1).first,
+                          let content = try submessage(pluginData, 2).first,
+                          let sessionStart = try submessage(content, 3).first else { throw fail("a session-start summary without its content") }
+                    for entry in try submessage(sessionStart, 1) {
+                        var name = ""
+                        var parsed: HParamValue?
+                        try ProtoReader(bytes: entry, fail: fail).forEachField { field, r in
+                            switch field {
+                            case 1: name = String(decoding: try r.lengthDelimited(), as: UTF8.self)
+                            case 2:
+                                try ProtoReader(bytes: try r.lengthDelimited(), fail: fail).forEachField { field, v in
+                                    switch field {
+                                    case 2: parsed = .number(try v.double())
+                                    case 3: parsed = .text(String(decoding: try v.lengthDelimited(), as: UTF8.self))
+                                    default: try v.skip()
+                                    }
+                                }
+                            default: try r.skip()
+                            }
+                        }
+                        if let parsed { hparams[name] = parsed }
+                    }
+                }
+            }
+        }
+        return hparams
     }
 
     private static func appendRecord(_ payload: Data, to file: inout Data) {

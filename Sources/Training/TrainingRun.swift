@@ -22,10 +22,14 @@ import TensorCore
 public final class TrainingRun {
     public let config: RunConfig
     public let directory: String
+    /// The budget as asked for (recorded in run-info.json and TensorBoard's hparams); nil when
+    /// the run was made from a config alone.
+    public let budget: RequestedBudget?
 
-    public init(config: RunConfig, directory: String) {
+    public init(config: RunConfig, directory: String, budget: RequestedBudget? = nil) {
         self.config = config
         self.directory = directory
+        self.budget = budget
     }
 
     public var configPath: String { "\(directory)/config.json" }
@@ -35,6 +39,7 @@ public final class TrainingRun {
     public var resultPath: String { "\(directory)/result.json" }
     public var eventsPath: String { "\(directory)/events.out.tfevents.widesparse" }
     public var divergedPath: String { "\(directory)/diverged.json" }
+    public var runInfoPath: String { "\(directory)/run-info.json" }
 
     /// The divergence record of a run that diverged, if there is one.
     public func existingDivergence() -> RunDivergence? {
@@ -56,7 +61,7 @@ public final class TrainingRun {
     /// The files training writes (config.json aside), by name.
     static let trainingFiles = [
         "result.json", "checkpoint.safetensors", "metrics.jsonl", "masks.safetensors", "events.out.tfevents.widesparse",
-        "diverged.json", "execution.json", "error.json",
+        "diverged.json", "execution.json", "error.json", "run-info.json",
     ]
 
     /// Removes what training wrote in `directory` (keeping config.json and logs), so the run starts again.
@@ -131,6 +136,11 @@ public final class TrainingRun {
         let epochs = config.training.epochs
         let lastEpoch = min(epochs, stopAfterEpochs ?? epochs)
         let startTime = startTimeOfRun()
+        let hparams = self.hparams(layers: layers)
+        if metrics.count < lastEpoch {
+            try RecordFiles.writeJSON(
+                runInfo(execution: execution, record: executionRecord, firstEpoch: metrics.count + 1), to: runInfoPath)
+        }
         for epoch in metrics.count..<max(metrics.count, lastEpoch) {
             let start = Date()
             let train: Evaluation
@@ -153,7 +163,7 @@ public final class TrainingRun {
             metrics.append(record)
             // Metrics first, then the checkpoint that says how many of them count.
             try RecordFiles.writeJSONLines(metrics, to: metricsPath)
-            try writeEvents(metrics, startTime: startTime)
+            try writeEvents(metrics, startTime: startTime, hparams: hparams)
             try Checkpoint.save(to: checkpointPath, epoch: epoch + 1, model: model, optimizer: optimizer)
             onEvent(.epochFinished(record, totalEpochs: epochs))
         }
@@ -189,13 +199,13 @@ extension TrainingRun {
 
     /// Rewrites the TensorBoard file from all metrics so far (so a resumed run's file holds every
     /// epoch exactly once); epoch k is stamped with the start time plus the seconds of epochs 1...k.
-    func writeEvents(_ metrics: [EpochMetrics], startTime: Double) throws {
+    func writeEvents(_ metrics: [EpochMetrics], startTime: Double, hparams: [(name: String, value: TensorBoardEvents.HParamValue)]) throws {
         var elapsed = 0.0
         let scalars = metrics.flatMap { epoch -> [TensorBoardEvents.Scalar] in
             elapsed += epoch.seconds
             return epoch.scalars(wallTime: startTime + elapsed)
         }
-        try RecordFiles.writeAtomically(TensorBoardEvents.encode(scalars, fileStartTime: startTime), to: eventsPath)
+        try RecordFiles.writeAtomically(TensorBoardEvents.encode(scalars, fileStartTime: startTime, hparams: hparams), to: eventsPath)
     }
 
     /// Writes the model's masks to masks.safetensors, or, when the file exists (a resumed run),

@@ -46,23 +46,26 @@ public struct TrainMLP: ParsableCommand {
 
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
-        let config = try resolvedConfig()
+        let (config, budget) = try resolved()
         try trainAndSummarise(
-            config, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
+            config, budget: budget, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
             stopAfterEpochs: stopAfterEpochs, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, data and training defaults filled in.
-    public func resolvedConfig() throws -> RunConfig {
-        RunConfig(
-            model: .mlp(try model.config(classes: data.dataset.classCount(location: data.dataDir))), data: data.config(),
-            training: try training.config(), seed: training.seed)
+    public func resolvedConfig() throws -> RunConfig { try resolved().config }
+
+    /// The config and the budget as asked for (run-info.json records both).
+    public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
+        let (model, budget) = try self.model.resolved(classes: data.dataset.classCount(location: data.dataDir))
+        return (RunConfig(model: .mlp(model), data: data.config(), training: try training.config(), seed: training.seed), budget)
     }
 }
 
 /// Validates, trains (or resumes) one run with a progress display, and prints its summary.
 func trainAndSummarise(
-    _ config: RunConfig, directory: String, restart: Bool, resume: Bool, stopAfterEpochs: Int?, execution: ExecutionChoice
+    _ config: RunConfig, budget: RequestedBudget, directory: String, restart: Bool, resume: Bool, stopAfterEpochs: Int?,
+    execution: ExecutionChoice
 ) throws {
     try reportingErrors { try config.validate() }
     try reportingErrors { try execution.check(config) }
@@ -75,7 +78,7 @@ func trainAndSummarise(
     }
     print("run directory: \(directory)")
     let display = ProgressDisplay()
-    let run = TrainingRun(config: config, directory: directory)
+    let run = TrainingRun(config: config, directory: directory, budget: budget)
     let result = try reportingErrors { try run.run(restart: restart, stopAfterEpochs: stopAfterEpochs, execution: execution, onEvent: display.handle) }
     display.finish()
     guard let result else {
@@ -129,7 +132,10 @@ public struct MLPOptions: ParsableArguments {
     public init() {}
 
     /// The model config, built by the widening method (Widening's `WideningMethods`).
-    public func config(classes: Int) throws -> MLPModelConfig {
+    public func config(classes: Int) throws -> MLPModelConfig { try resolved(classes: classes).config }
+
+    /// The model config and the budget as asked for.
+    func resolved(classes: Int) throws -> (config: MLPModelConfig, budget: RequestedBudget) {
         let removals = try removed.map { try parseCounts($0, option: "--removed") }
         let model = try reportingErrors {
             try WideningMethods.widen(
@@ -142,7 +148,10 @@ public struct MLPOptions: ParsableArguments {
             initDistribution: (initDistribution ?? (parameterisation == .ntk ? .normal : .uniform)).rawValue,
             removedWeights: [0, 0])
         config.take(model)
-        return config
+        let budget = RequestedBudget(
+            method: model.method, weights: weights, weightsOfWidth: weightsOfWidth, rule: rule?.rawValue,
+            lastLayerConnectivity: lastLayerConnectivity, removed: removals)
+        return (config, budget)
     }
 }
 

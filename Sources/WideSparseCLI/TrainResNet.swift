@@ -104,14 +104,17 @@ public struct TrainResNet: ParsableCommand {
 
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
-        let config = try reportingErrors { try resolvedConfig() }
+        let (config, budget) = try reportingErrors { try resolved() }
         try trainAndSummarise(
-            config, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
+            config, budget: budget, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
             stopAfterEpochs: stopAfterEpochs, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, per-dataset defaults filled in.
-    public func resolvedConfig() throws -> RunConfig {
+    public func resolvedConfig() throws -> RunConfig { try resolved().config }
+
+    /// The config and the budget as asked for (run-info.json records both).
+    public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
         let dataset = data.dataset
         let colour = dataset.channels == 3
         let classes = try dataset.classCount(location: data.dataDir)
@@ -135,9 +138,13 @@ public struct TrainResNet: ParsableCommand {
             width: width, inputChannels: dataset.channels, classes: classes, form: form.rawValue, removedWeights: [],
             maskPattern: MaskPattern.allEntries.rawValue, convolution: convolution.rawValue)
         modelConfig.take(model)
-        return RunConfig(
+        let config = RunConfig(
             model: .resnet18(modelConfig),
             data: dataConfig, training: try training.config(defaults: TrainingOptions.resNetDefaults), seed: training.seed)
+        let budget = RequestedBudget(
+            method: model.method, weights: weights, weightsOfWidth: weightsOfWidth, rule: rule?.rawValue, ioOnly: ioOnly,
+            widenedStages: widenStages == nil ? nil : stages)
+        return (config, budget)
     }
 }
 
