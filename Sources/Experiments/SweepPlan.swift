@@ -40,6 +40,19 @@ public struct RunRequest: Equatable, Sendable {
         return dense
     }
 
+    /// A `train` message as a spec's reader needs it: a leading option name ("epochs: ...",
+    /// "--lr: ...") becomes the spec field that set it ("options.epochs: ..."), and --data-dir,
+    /// which a spec sets with data_dir, is named so.
+    public func inSpecTerms(_ message: String) -> String {
+        var message = message.replacingOccurrences(of: "--data-dir", with: "data_dir")
+        for (name, _) in options {
+            for prefix in ["\(name): ", "--\(name): "] where message.hasPrefix(prefix) {
+                message = "options.\(name): " + message.dropFirst(prefix.count)
+            }
+        }
+        return message
+    }
+
     /// The budget as this request asks for it (run-info.json), as `arguments` passes it on.
     public var requestedBudget: RequestedBudget {
         let keepsBudget = (try? WideningMethods.named(method).keepsBudget) ?? true
@@ -67,7 +80,8 @@ public struct RunRequest: Equatable, Sendable {
                 }
                 if on { arguments.append("--\(name)") }
             } else {
-                arguments += ["--\(name)", value]
+                // One word, so that a value such as "-1" is not read as an option.
+                arguments.append("--\(name)=\(value)")
             }
         }
         return arguments
@@ -188,15 +202,18 @@ public struct SweepPlan: Sendable {
                 // Infeasible only if the same run without sparsity can be built; otherwise the
                 // spec itself is wrong and nothing starts.
                 if request.method != DenseWidening.name, let config = try? resolve(request.denseTwin), (try? config.validate()) != nil {
-                    status = .infeasible(reason: "\(error)")
+                    status = .infeasible(reason: request.inSpecTerms("\(error)"))
                 } else {
-                    throw SpecError(file: file, field: nil, expected: "runs that can be built", found: "\(request.summary): \(error)")
+                    throw SpecError(file: file, field: nil, expected: "runs that can be built", found: "\(request.summary): \(request.inSpecTerms("\(error)"))")
                 }
             }
             runs.append(PlannedRun(index: index, request: request, labels: labels, status: status))
         }
         guard runs.contains(where: { $0.id != nil }) else {
-            throw SpecError(file: file, field: nil, expected: "at least one feasible run", found: "\(runs.count) infeasible ones")
+            let first = runs.compactMap { run -> String? in if case .infeasible(let reason) = run.status { return "#\(run.index) \(run.request.summary): \(reason)" } else { return nil } }.first
+            throw SpecError(
+                file: file, field: nil, expected: "at least one feasible run",
+                found: "\(runs.count) infeasible ones" + (first.map { ", e.g. \($0)" } ?? ""))
         }
         self.runs = runs
     }

@@ -85,10 +85,12 @@ public struct Demo: ParsableCommand {
                     weightDecay: 0, schedule: "constant", milestones: [], gamma: 0.1),
                 seed: seed)
             let directory = "\(out)/width-\(width)-\(TrainingRun.identifier(of: config))"
-            let run = TrainingRun(config: config, directory: directory)
+            let budget = RequestedBudget(
+                method: plan.method, weights: weights, weightsOfWidth: nil, rule: nil, lastLayerConnectivity: lastLayerConnectivity)
+            let run = TrainingRun(config: config, directory: directory, budget: budget)
             let resumed = run.existingResult() != nil
             let start = Date()
-            let display = ProgressDisplay(label: "width \(width): ", epochLineEvery: 50)
+            let display = ProgressDisplay(label: "width \(width): ", epochLineEvery: 50, batchSize: config.training.batchSize, epochs: config.training.epochs)
             let result = try reportingErrors { try run.run(cache: cache, onEvent: display.handle)! }
             display.finish()
             let seconds = Date().timeIntervalSince(start)

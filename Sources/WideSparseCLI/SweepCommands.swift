@@ -57,12 +57,14 @@ public func resolveRun(_ request: RunRequest) throws -> RunConfig {
     } catch let error as SpecError {
         throw error
     } catch let error as ValidationError {
-        throw SweepError(error.message)
+        throw SweepError(request.inSpecTerms(error.message))
     } catch {
         let message = request.model == "mlp" ? TrainMLP.message(for: error) : TrainResNet.message(for: error)
-        throw SweepError(message)
+        throw SweepError(request.inSpecTerms(message))
     }
 }
+
+
 
 func absolutePath(_ path: String) -> String {
     let expanded = (path as NSString).expandingTildeInPath
@@ -116,6 +118,7 @@ struct SweepRun: ParsableCommand {
     func run() throws {
         let (plan, tree) = try arguments.plan()
         describePlan(plan)
+        try reportingErrors { try plan.checkData(specFile: arguments.spec) }
         let specPath = try reportingErrors { try FrozenSpec.write(tree, experimentDirectory: plan.directory) }
         let before = SweepStatus(plan: plan)
         print("before: \(before.summary)")
@@ -182,7 +185,8 @@ struct SweepWorker: ParsableCommand {
         ComputeThreads.set(threads)
         let (plan, _) = try arguments.plan()
         let worker = RunWorker(plan: plan, execution: execution)
-        let display = ProgressDisplay(label: "run #\(index): ")
+        let config = plan.runs.indices.contains(index) ? plan.runs[index].config : nil
+        let display = ProgressDisplay(label: "run #\(index): ", batchSize: config?.training.batchSize, epochs: config?.training.epochs)
         if plan.runs.indices.contains(index) {
             print("run #\(index): \(plan.runs[index].request.summary)" + (plan.directory(of: plan.runs[index]).map { " in \($0)" } ?? ""))
         }
@@ -300,6 +304,14 @@ struct SweepSlurm: ParsableCommand {
         }
         let (plan, tree) = try arguments.plan()
         describePlan(plan)
+        // Checked on the login node, before sbatch: a task that cannot find its data fails in the queue hours later.
+        do {
+            try plan.checkData(specFile: arguments.spec)
+        } catch let error as SpecError where dryRun {
+            print("warning: \(error) (the scripts are written anyway; without --dry-run nothing is submitted)")
+        } catch {
+            try reportingErrors { throw error }
+        }
         let specPath = try reportingErrors { try FrozenSpec.write(tree, experimentDirectory: plan.directory) }
         var settings = SlurmSubmission.Settings()
         settings.partition = partition

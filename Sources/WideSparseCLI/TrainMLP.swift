@@ -77,8 +77,11 @@ func trainAndSummarise(
         throw ValidationError("--resume: expected a run to continue in \(directory), found none (leave out --resume to start it)")
     }
     print("run directory: \(directory)")
-    let display = ProgressDisplay()
+    let display = ProgressDisplay(batchSize: config.training.batchSize, epochs: config.training.epochs)
     let run = TrainingRun(config: config, directory: directory, budget: budget)
+    if !restart, let done = run.existingResult(), (try? RecordFiles.readJSON(RunConfig.self, from: run.configPath)) == config {
+        print("this run is already finished (\(done.epochs) epochs, \(run.resultPath)); nothing to train. --restart trains it again.")
+    }
     let result = try reportingErrors { try run.run(restart: restart, stopAfterEpochs: stopAfterEpochs, execution: execution, onEvent: display.handle) }
     display.finish()
     guard let result else {

@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import RunRecords
 import Testing
 import WideSparseCLI
 
@@ -86,5 +87,66 @@ struct CommandLineDetailsTests {
         // A run whose loss becomes infinite fails: exit 1.
         let diverged = try shell("widesparse train mlp --dataset mnist5k --epochs 1 --train-subset 500 --lr 1e30 --out run", in: folder)
         #expect(diverged.status == 1, "\(diverged.output)")
+    }
+
+    @Test("sweep slurm refuses a spec whose dataset is missing before it calls sbatch; the message names data_dir")
+    func slurmChecksDataFirst() throws {
+        let folder = temporaryFolder()
+        FileManager.default.createFile(atPath: folder + "/tiny.yaml", contents: Data(tinySpec.utf8))
+        // A stand-in cluster: scontrol answers, sbatch only records that it was called.
+        try FileManager.default.createDirectory(atPath: folder + "/bin", withIntermediateDirectories: true)
+        let scripts = [
+            "scontrol": "#!/bin/sh\necho 'Slurmctld(primary) at here is UP'\n",
+            "sbatch": "#!/bin/sh\ntouch \"\(folder)/sbatch-called\"\necho 'Submitted batch job 7'\n",
+        ]
+        for (name, text) in scripts {
+            FileManager.default.createFile(atPath: "\(folder)/bin/\(name)", contents: Data(text.utf8), attributes: [.posixPermissions: 0o755])
+        }
+        let refused = try shell("PATH=\(folder)/bin:$PATH widesparse sweep slurm tiny.yaml data_dir=./no-such-data", in: folder)
+        #expect(refused.status == 65)
+        #expect(refused.output.contains("tiny.yaml: field 'data_dir': expected mnist5k's data at ./no-such-data, found no ./no-such-data"), "\(refused.output)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/sbatch-called"))
+        // With the data where the spec says, the same command submits.
+        let submitted = try shell("PATH=\(folder)/bin:$PATH widesparse sweep slurm tiny.yaml --runs-dir r", in: folder)
+        #expect(submitted.status == 0, "\(submitted.output)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/sbatch-called"))
+        #expect(submitted.output.contains("progress: widesparse sweep status tiny.yaml --runs-dir r"), "\(submitted.output)")
+    }
+
+    @Test("Spec errors name the spec's field, and option values such as -1 reach the option")
+    func specFieldsInMessages() throws {
+        let spec = specFile(tinySpec, name: "fields.yaml")
+        func message(_ overrides: [String]) -> String {
+            do {
+                _ = try expand(spec, overrides: overrides, runsRoot: temporaryFolder())
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message(["options.epochs=0"]).hasSuffix(": options.epochs: expected at least 1, found 0"))
+        #expect(message(["options.lr=-1"]).hasSuffix(": options.lr: expected a positive learning rate, found -1.0"))
+        #expect(message(["weights=99999999"]).contains(
+            "found 2 infeasible ones, e.g. #0 mnist5k width 5 sparse at 99999999 weights (level-down) seed 0 epochs=1 train-subset=500: weights: "))
+    }
+
+    @Test("Progress: rate and time left on a terminal; plain lines without control characters when piped")
+    func progressDisplay() {
+        var now = Date(timeIntervalSince1970: 0)
+        var terminal = ""
+        let bar = ProgressDisplay(batchSize: 100, epochs: 3, isTerminal: true, write: { terminal += $0 }, clock: { now })
+        for batch in 0..<10 {
+            bar.handle(.batchFinished(epoch: 0, batch: batch, batchesPerEpoch: 10))
+            now += 0.5
+        }
+        // 10 batches of 100 in 4.5 s after the first: 222 img/s; 0 batches left now, 2 epochs of 10 x 0.45 s left.
+        #expect(terminal.contains("epoch 1 [####################] 100%  222 img/s  ETA 9s"), "\(terminal)")
+        var piped = ""
+        let lines = ProgressDisplay(batchSize: 100, epochs: 1, isTerminal: false, write: { piped += $0 }, clock: { now })
+        lines.handle(.batchFinished(epoch: 0, batch: 0, batchesPerEpoch: 2))
+        lines.handle(.epochFinished(
+            EpochMetrics(epoch: 1, learningRate: 0.1, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5, validationLoss: nil, validationAccuracy: nil, seconds: 2), totalEpochs: 1))
+        lines.finish()
+        #expect(piped == "epoch 1/1  lr 0.1  train loss 1.0000 acc 50.00%  test loss 1.0000 acc 50.00%  2.00 s\n")
     }
 }

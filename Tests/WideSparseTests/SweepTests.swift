@@ -164,7 +164,11 @@ struct SweepTests {
     @Test("A failing run is recorded as failed and the others complete; a diverging run is stopped and marked")
     func failuresAndDivergence() throws {
         let folder = temporaryFolder()
+        // MNIST files that are there (the sweep's data check passes) but hold no IDX data: the run fails when it reads them.
         let empty = temporaryFolder()
+        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+            FileManager.default.createFile(atPath: "\(empty)/\(name)", contents: Data("not IDX".utf8))
+        }
         let spec = specFile("""
             name: mixed
             model: mlp
