@@ -23,15 +23,13 @@ public struct Family: ParsableCommand {
             dense shows the dense model of every width. --widen-stages (ResNet-18) widens only the \
             stages named; the others keep the base width's channels. Only convolution and fully \
             connected weights count. The per-layer table is the data of the paper's Figure 10.
-            Examples:
-              widesparse family mlp
-              widesparse family mlp --grid                      # the Figure 5 grid
-              widesparse family resnet18 --base-width 8 --factors 1,2,4,8 --io-only
-              widesparse family resnet18 --form imagenet --json
-              widesparse family resnet18 --method linear-bottleneck --factors 1,2,4
-              widesparse family mlp --method linear-bottleneck
-              widesparse family resnet18 --widen-stages 4 --factors 1,2,4   # only stage 4 widens
-            """)
+            """ + examples(
+                (nil, "widesparse family mlp"),
+                ("the Figure 5 grid", "widesparse family mlp --grid"),
+                (nil, "widesparse family resnet18 --base-width 8 --factors 1,2,4,8 --io-only"),
+                (nil, "widesparse family resnet18 --form imagenet --json"),
+                (nil, "widesparse family resnet18 --method linear-bottleneck --factors 1,2,4"),
+                ("only stage 4 widens", "widesparse family resnet18 --widen-stages 4 --factors 1,2,4")))
 
     @Argument(help: "mlp or resnet18.")
     var model: FamilyModel

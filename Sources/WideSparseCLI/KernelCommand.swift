@@ -147,7 +147,9 @@ public struct KernelCommand: ParsableCommand {
             marked. They disagree, on Gaussian inputs too: eq. 4's bias term does not match eq. 1 \
             (docs/method.md section 7), so do not read eq. 4 as the distance. Defaults are the paper's \
             Figure 8 setting on the mnist5k test digits: 6352 weights, 10^4 pairs, 10 nets.
-            """)
+            """ + examples(
+                ("the paper's setting on real digits", "widesparse kernel"),
+                ("Gaussian inputs at n p = 64, four widths, quickly", "widesparse kernel --input gaussian --np 64 --widths 64,256,1024,4096 --pairs 1000 --initialisations 4")))
 
     @OptionGroup var inputs: KernelInputOptions
     @OptionGroup var family: KernelFamilyOptions

@@ -16,7 +16,9 @@ public struct ReportCommand: ParsableCommand {
             kernel distance and test error (8), and a dense-against-sparse table by width (Table 1) \
             with the paper's numbers beside ours where the experiment is the paper's. Runs that are \
             not done are listed, not drawn. The page needs no network and no JavaScript.
-            """)
+            """ + examples(
+                ("then open report/report.html", "widesparse report runs/figure5-quick --out report"),
+                ("several experiments in one report", "widesparse report runs/figure6-quick runs/figure3-quick runs/figure8-quick --out report")))
 
     @Argument(help: "Folders of runs (e.g. runs/figure6-quick).")
     var runs: [String]

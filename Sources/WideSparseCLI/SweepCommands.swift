@@ -16,7 +16,11 @@ public struct Sweep: ParsableCommand {
             done are skipped, interrupted ones resume from their last checkpoint, failed ones are tried \
             again, diverged ones are left as they are; a lock per run keeps two sweeps from training \
             one run twice. Append key=value overrides after the spec, e.g. options.epochs=5 seeds=[0,1].
-            """,
+            """ + examples(
+                ("a few minutes here", "widesparse sweep run experiments/figure5-quick.yaml --jobs 2"),
+                ("with overrides (later commands need the same ones)", "widesparse sweep run experiments/figure6-quick.yaml options.epochs=1 'seeds=[0]'"),
+                (nil, "widesparse sweep status experiments/figure5-quick.yaml"),
+                (nil, "widesparse sweep slurm experiments/figure6-resnet-cifar.yaml --partition gpu --time 12:00:00 --throttle 50")),
         subcommands: [SweepRun.self, SweepSlurm.self, SweepWorker.self, SweepStatusCommand.self])
 
     public init() {}
@@ -94,7 +98,10 @@ struct SweepRun: ParsableCommand {
             they have; every run keeps its last checkpoint and the same command continues. Failed runs \
             are retried by the next sweep run; --restart-failed clears them first. Exit codes: 0 \
             all runs ended, 1 some failed, 64 a usage error, 65 a bad spec or input file.
-            """)
+            """ + examples(
+                (nil, "widesparse sweep run experiments/figure5-quick.yaml --jobs 2"),
+                ("CIFAR data in your own folders", "widesparse sweep run experiments/figure6-resnet-cifar.yaml data_dir='{cifar10: ~/data/c10, cifar100: ~/data/c100}'"),
+                ("a shorter version of a spec, in its own runs folder", "widesparse sweep run experiments/figure6-quick.yaml options.epochs=1 --runs-dir /tmp/runs")))
 
     @OptionGroup var arguments: SpecArguments
 
@@ -210,7 +217,12 @@ struct SweepWorker: ParsableCommand {
 /// `widesparse sweep status SPEC`
 struct SweepStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Count a spec's runs that are done, running, failed, diverged, interrupted or missing.")
+        commandName: "status", abstract: "Count a spec's runs that are done, running, failed, diverged, interrupted or missing.",
+        discussion: """
+            Read from the run folders alone (and, on a cluster, the queue's tasks of the spec's \
+            submissions when squeue answers). Give the same overrides and --runs-dir as to `sweep run`.
+            """ + examples((nil, "widesparse sweep status experiments/figure5-quick.yaml"),
+                           (nil, "widesparse sweep status experiments/figure6-quick.yaml options.epochs=1 --runs-dir /tmp/runs")))
 
     @OptionGroup var arguments: SpecArguments
 
@@ -257,8 +269,11 @@ struct SweepSlurm: ParsableCommand {
             The scripts and manifest.json go to runs/<name>/slurm/<time>/; each array task runs \
             `widesparse sweep worker SPEC --index I` with the spec frozen as submitted. Arrays larger \
             than the cluster's MaxArraySize (asked of scontrol, or --max-array-size) are split. The \
-            runs folder must be on a file system the nodes share.
-            """)
+            runs folder must be on a file system the nodes share. Datasets are checked before \
+            anything is submitted.
+            """ + examples(
+                ("look at the scripts first", "widesparse sweep slurm experiments/figure6-resnet-cifar.yaml --dry-run"),
+                (nil, "widesparse sweep slurm experiments/figure6-resnet-cifar.yaml --partition gpu --time 12:00:00 --mem 8G --throttle 50 --sbatch-line --account=lab")))
 
     @OptionGroup var arguments: SpecArguments
 
@@ -277,7 +292,8 @@ struct SweepSlurm: ParsableCommand {
     @Option(help: "At most this many tasks of an array at once (the %K of --array).")
     var throttle: Int?
 
-    @Option(help: "An extra #SBATCH line, e.g. '--account=lab' (repeatable).")
+    // Unconditional: the value itself starts with dashes.
+    @Option(parsing: .unconditionalSingleValue, help: "An extra #SBATCH line, e.g. --account=lab (repeatable).")
     var sbatchLine: [String] = []
 
     @Option(help: "Largest array the cluster takes (default: its MaxArraySize from scontrol, else 1001).")
@@ -355,8 +371,12 @@ public struct Results: ParsableCommand {
             table shows the mean and standard deviation over seeds of the best test accuracy and the \
             final train accuracy, and, for sparse models whose dense model of the same width and dense \
             base model (same weights) were trained too, the fraction of the improvement due to width: \
-            (sparse - base) / (dense - base), paper Figure 7.
-            """)
+            (sparse - base) / (dense - base), paper Figure 7. results.csv has one column per run \
+            option; with a spec, give the same overrides and --runs-dir as to `sweep run`.
+            """ + examples(
+                ("table, and runs/figure5-quick/results.csv", "widesparse results experiments/figure5-quick.yaml"),
+                ("every run under a folder", "widesparse results runs/figure6-quick --csv figure6.csv"),
+                (nil, "widesparse results experiments/figure6-quick.yaml options.epochs=1 --runs-dir /tmp/runs")))
 
     @Argument(help: "An experiment spec, or a folder of run directories.")
     var source: String

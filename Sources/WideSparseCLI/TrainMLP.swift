@@ -21,10 +21,10 @@ public struct TrainMLP: ParsableCommand {
             --method linear-bottleneck keeps the budget instead by making each weight matrix a \
             product of two (docs/method.md section 1); the non-linear bottleneck does not apply to MLP-1 \
             (its one pair of layers has the hidden units as its inner width).
-            Examples (paper Figure 5, width 80, 3970 weights, last layer dense; then a linear bottleneck):
-              widesparse train mlp --width 80 --weights 3970 --last-layer-connectivity 1
-              widesparse train mlp --width 80 --weights-of-width 5 --method linear-bottleneck
-            """)
+            """ + examples(
+                ("paper Figure 5: width 80, 3970 weights, last layer dense", "widesparse train mlp --width 80 --weights 3970 --last-layer-connectivity 1"),
+                ("the same budget as a linear bottleneck", "widesparse train mlp --width 80 --weights-of-width 5 --method linear-bottleneck"),
+                ("Fashion-MNIST, the paper's rule, kept weights only", "widesparse train mlp --dataset fashion-mnist --width 160 --weights-of-width 5 --execution sparse")))
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: MLPOptions

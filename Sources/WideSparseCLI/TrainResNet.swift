@@ -27,10 +27,10 @@ public struct TrainResNet: ParsableCommand {
             --method chooses how the wider model keeps the budget: sparse (static random masks, \
             the default with a budget), linear-bottleneck (every weight a product of two factors) or \
             nonlinear-bottleneck (each block's inner width shrinks), docs/method.md section 1.
-            Examples (width 32 at the weights of width 8):
-              widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8
-              widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8 --method linear-bottleneck
-            """)
+            """ + examples(
+                ("width 32 at the weights of width 8", "widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8"),
+                ("the same budget as a linear bottleneck", "widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8 --method linear-bottleneck"),
+                ("CIFAR-10 for 300 epochs (the paper's Figure 6 settings are the defaults)", "widesparse train resnet18 --dataset cifar10 --data-dir ~/data/cifar-10-batches-bin --width 64 --weights-of-width 8")))
 
     @OptionGroup var data: DataOptions
     @OptionGroup var training: TrainingOptions
