@@ -273,7 +273,8 @@ public struct SweepResults: Sendable {
         header += ["runs", "best test % (sd)", "final train % (sd)", "by width"]
         var lines = [header]
         func spread(_ value: Spread?) -> String {
-            value.map { String(format: "%.2f (%.2f)", 100 * $0.mean, 100 * $0.standardDeviation) } ?? "-"
+            // A spread only where there are several runs: one run has none to show.
+            value.map { $0.count > 1 ? String(format: "%.2f (%.2f)", 100 * $0.mean, 100 * $0.standardDeviation) : String(format: "%.2f", 100 * $0.mean) } ?? "-"
         }
         for group in groups {
             let row = group.first

@@ -47,6 +47,19 @@ public struct Report: Sendable {
             }
             rows += try SweepResults(folder: folder).rows
         }
+        // The same configuration in two experiments' folders is one run trained twice, not two
+        // seeds: keep one (a finished one where there is one), or it would count as a repeat.
+        var byID: [String: Int] = [:]
+        var unique: [ResultRow] = []
+        for row in rows {
+            if let index = byID[row.id] {
+                if unique[index].state != .done && row.state == .done { unique[index] = row }
+            } else {
+                byID[row.id] = unique.count
+                unique.append(row)
+            }
+        }
+        rows = unique
         runCount = rows.count
         doneCount = rows.filter { $0.state == .done }.count
         for row in rows where row.state != .done {
@@ -99,8 +112,9 @@ public struct Report: Sendable {
             families[key, default: []].append(group)
         }
         familyOrder.sort { (budget(of: families[$0]![0]), $0) < (budget(of: families[$1]![0]), $1) }
-        let budgets = Array(Set(sparse.map { budget(of: $0) })).sorted()
-        func colour(_ key: String) -> String { seriesColours[(budgets.firstIndex(of: budget(of: families[key]![0])) ?? 0) % seriesColours.count] }
+        // Each family its own colour and marker, the same in every figure of the panel.
+        func colour(_ key: String) -> String { seriesColours[(familyOrder.firstIndex(of: key) ?? 0) % seriesColours.count] }
+        func marker(_ key: String) -> String { Plot.markers[(familyOrder.firstIndex(of: key) ?? 0) % (Plot.markers.count - 1)] }
         /// One series per sparse family: value(group) is (mean, standard deviation or nil).
         func familySeries(_ value: (ResultGroup) -> (Double, Double?)?, x: (ResultGroup) -> Double, includeBase: Bool) -> [Plot.Series] {
             familyOrder.map { key in
@@ -108,7 +122,7 @@ public struct Report: Sendable {
                 if includeBase, let base = dense.first(where: { $0.first.weights.kept == budget(of: members[0]) }) { members.insert(base, at: 0) }
                 let points = members.compactMap { group in value(group).map { Plot.Point(x: x(group), y: $0.0, error: $0.1) } }
                 let ioOnly = members.contains { pattern($0.first) == "io-only" }
-                return Plot.Series(name: key, color: colour(key), points: points, marker: ioOnly ? "cross" : "circle")
+                return Plot.Series(name: key, color: colour(key), points: points, marker: ioOnly ? "cross" : marker(key))
             }
         }
         let test: (ResultGroup) -> (Double, Double?)? = { $0.bestTest.map(percentWithError) }
@@ -275,7 +289,7 @@ public struct Report: Sendable {
             let seeds = spread.count > 1 ? String(format: " ± %.2f", 100 * spread.standardDeviation) : ""
             return String(format: "%.2f", 100 * spread.mean) + seeds + " (\(formatCount(group.first.weights.kept)))"
         }
-        let paper = paperNumbers(first)
+        let paper = paperNumbers(first, budgets: families.map { budget(of: $0.1[0]) })
         var header = ["width", "dense"] + families.map { "sparse, \($0.0)" }
         if paper != nil { header += ["paper dense", "paper sparse"] }
         let rows = widths.map { width -> [String] in

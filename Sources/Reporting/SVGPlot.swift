@@ -22,7 +22,7 @@ public struct Plot: Sendable {
         public var color: String
         public var points: [Point]
         public var dashed = false
-        /// "circle" or "cross"
+        /// One of `Plot.markers`: circle, square, triangle, diamond or cross.
         public var marker = "circle"
         public init(name: String, color: String, points: [Point], dashed: Bool = false, marker: String = "circle") {
             self.name = name
@@ -46,16 +46,56 @@ public struct Plot: Sendable {
         self.yLabel = yLabel
         self.xScale = xScale
         self.yScale = yScale
-        self.series = series.filter { !$0.points.isEmpty }
+        self.series = Plot.distinguished(series.filter { !$0.points.isEmpty })
     }
 
-    static let width = 640.0, height = 400.0
-    static let left = 70.0, right = 190.0, top = 40.0, bottom = 55.0
+    public static let markers = ["circle", "square", "triangle", "diamond", "cross"]
+
+    /// The series with no two drawn alike: a series whose colour, marker and dash an earlier one
+    /// already has gets the next marker that is free in its colour, else the first colour of the
+    /// palette that this plot does not use yet.
+    static func distinguished(_ series: [Series]) -> [Series] {
+        var used = Set<String>()
+        func key(_ s: Series) -> String { "\(s.color)|\(s.marker)|\(s.dashed)" }
+        return series.map { original in
+            var line = original
+            if used.contains(key(line)) {
+                if let marker = markers.first(where: { !used.contains("\(line.color)|\($0)|\(line.dashed)") }) {
+                    line.marker = marker
+                } else if let colour = seriesColours.first(where: { c in !used.contains { $0.hasPrefix(c + "|") } }) {
+                    line.color = colour
+                }
+            }
+            used.insert(key(line))
+            return line
+        }
+    }
+
+    static let plotWidth = 450.0, plotHeight = 305.0
+    static let left = 70.0, top = 40.0, bottom = 55.0
+    /// Legend geometry: a row per series, an estimate of label width (Helvetica at 11 px averages
+    /// under 6.6 px per character), and at most this wide beside the plot before it moves below.
+    static let legendRow = 20.0, legendCharacter = 6.6, legendSample = 42.0, widestSideLegend = 300.0
+
+    /// Where the legend goes and how big the canvas must be for it: beside the plot when it fits
+    /// there (in width and height), else below it, in as many rows as it has series.
+    var layout: (width: Double, height: Double, legendX: Double, legendY: Double, below: Bool) {
+        let longest = series.map { Double($0.name.count) * Plot.legendCharacter }.max() ?? 0
+        let legendWidth = Plot.legendSample + longest + 16
+        let legendHeight = Double(series.count) * Plot.legendRow
+        let plotRight = Plot.left + Plot.plotWidth
+        if legendWidth <= Plot.widestSideLegend && legendHeight <= Plot.plotHeight {
+            return (plotRight + max(120, legendWidth), Plot.top + Plot.plotHeight + Plot.bottom, plotRight + 14, Plot.top + 10, false)
+        }
+        let height = Plot.top + Plot.plotHeight + Plot.bottom + legendHeight + 10
+        return (max(plotRight + 30, Plot.left + legendWidth + 10), height, Plot.left, Plot.top + Plot.plotHeight + Plot.bottom + 10, true)
+    }
 
     /// The figure as an SVG document.
     public func svg() -> String {
-        let (w, h) = (Plot.width, Plot.height)
-        let plotWidth = w - Plot.left - Plot.right, plotHeight = h - Plot.top - Plot.bottom
+        let layout = self.layout
+        let (w, h) = (layout.width, layout.height)
+        let plotWidth = Plot.plotWidth, plotHeight = Plot.plotHeight
         let points = series.flatMap(\.points)
         let xs = points.map { transform($0.x, xScale) }.filter(\.isFinite)
         let ys = points.flatMap { p in [p.y - (p.error ?? 0), p.y + (p.error ?? 0)] }.map { transform($0, yScale) }.filter(\.isFinite)
@@ -65,7 +105,11 @@ public struct Plot: Sendable {
 
         var out = svgHeader(width: w, height: h, title: title)
         out += "<rect x=\"\(f(Plot.left))\" y=\"\(f(Plot.top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#444\"/>\n"
-        for (value, label) in ticks(xRange, xScale) {
+        // Widths (log2 axes) are labelled where the data are, when there are few enough of them.
+        let dataXs = Array(Set(points.map(\.x).filter { transform($0, xScale).isFinite })).sorted()
+        let xTicks = xScale == .log2 && (2...12).contains(dataXs.count)
+            ? dataXs.map { (transform($0, xScale), number($0)) } : ticks(xRange, xScale)
+        for (value, label) in xTicks {
             let x = Plot.left + (value - xRange.0) / (xRange.1 - xRange.0) * plotWidth
             out += "<line x1=\"\(f(x))\" y1=\"\(f(Plot.top))\" x2=\"\(f(x))\" y2=\"\(f(Plot.top + plotHeight))\" stroke=\"#e4e4e4\"/>\n"
             out += text(label, x: x, y: Plot.top + plotHeight + 16, anchor: "middle", size: 11)
@@ -76,7 +120,7 @@ public struct Plot: Sendable {
             out += text(label, x: Plot.left - 6, y: y + 4, anchor: "end", size: 11)
         }
         out += text(title, x: Plot.left + plotWidth / 2, y: 22, anchor: "middle", size: 15, weight: "bold")
-        out += text(xLabel, x: Plot.left + plotWidth / 2, y: h - 14, anchor: "middle", size: 13)
+        out += text(xLabel, x: Plot.left + plotWidth / 2, y: Plot.top + plotHeight + Plot.bottom - 14, anchor: "middle", size: 13)
         out += "<text x=\"16\" y=\"\(f(Plot.top + plotHeight / 2))\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 16 \(f(Plot.top + plotHeight / 2)))\">\(escape(yLabel))</text>\n"
         for (index, line) in series.enumerated() {
             out += "<g class=\"series\" data-name=\"\(escape(line.name))\">\n"
@@ -92,8 +136,8 @@ public struct Plot: Sendable {
                 out += marker(line.marker, x: x, y: y, color: line.color)
             }
             // Legend entry.
-            let ly = Plot.top + 10 + Double(index) * 20
-            let lx = w - Plot.right + 14
+            let ly = layout.legendY + Double(index) * Plot.legendRow
+            let lx = layout.legendX
             out += "<line x1=\"\(f(lx))\" y1=\"\(f(ly))\" x2=\"\(f(lx + 22))\" y2=\"\(f(ly))\" stroke=\"\(line.color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"6 4\"" : "")/>\n"
             out += marker(line.marker, x: lx + 11, y: ly, color: line.color)
             out += text(line.name, x: lx + 28, y: ly + 4, anchor: "start", size: 11)
@@ -124,9 +168,14 @@ public struct Plot: Sendable {
         case .log2, .log10:
             let base = scale == .log2 ? 2.0 : 10.0
             let (first, last) = (Int(range.0.rounded(.up)), Int(range.1.rounded(.down)))
-            guard first <= last else { return [] }
             let stride = max(1, (last - first + 1) / 8 + ((last - first + 1) % 8 > 0 ? 1 : 0))
-            return Swift.stride(from: first, through: last, by: stride).map { (Double($0), number(pow(base, Double($0)))) }
+            let majors = first <= last ? Swift.stride(from: first, through: last, by: stride).map { (Double($0), number(pow(base, Double($0)))) } : []
+            guard majors.count < 3 else { return majors }
+            // Less than about two powers in view: label the 2x and 5x (log10) or 1.5x (log2) steps too.
+            let steps = scale == .log10 ? [1.0, 2, 5] : [1.0, 1.5]
+            return (Int(range.0.rounded(.down))...Int(range.1.rounded(.up))).flatMap { power in
+                steps.map { step in (logb(step, base) + Double(power), number(step * pow(base, Double(power)))) }
+            }.filter { $0.0 >= range.0 && $0.0 <= range.1 }
         case .linear:
             let span = range.1 - range.0
             let raw = span / 6
@@ -220,9 +269,16 @@ func text(_ content: String, x: Double, y: Double, anchor: String, size: Int, we
 }
 
 func marker(_ kind: String, x: Double, y: Double, color: String) -> String {
-    kind == "cross"
-        ? "<path d=\"M\(f(x - 4)),\(f(y - 4)) L\(f(x + 4)),\(f(y + 4)) M\(f(x - 4)),\(f(y + 4)) L\(f(x + 4)),\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-        : "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(color)\"/>\n"
+    let shape: String
+    switch kind {
+    case "cross":
+        return "<path class=\"marker cross\" d=\"M\(f(x - 4)),\(f(y - 4)) L\(f(x + 4)),\(f(y + 4)) M\(f(x - 4)),\(f(y + 4)) L\(f(x + 4)),\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+    case "square": shape = "<rect class=\"marker square\" x=\"\(f(x - 3.5))\" y=\"\(f(y - 3.5))\" width=\"7\" height=\"7\""
+    case "triangle": shape = "<path class=\"marker triangle\" d=\"M\(f(x)),\(f(y - 4.5)) L\(f(x + 4.5)),\(f(y + 3.5)) L\(f(x - 4.5)),\(f(y + 3.5)) Z\""
+    case "diamond": shape = "<path class=\"marker diamond\" d=\"M\(f(x)),\(f(y - 5)) L\(f(x + 5)),\(f(y)) L\(f(x)),\(f(y + 5)) L\(f(x - 5)),\(f(y)) Z\""
+    default: shape = "<circle class=\"marker circle\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\""
+    }
+    return shape + " fill=\"\(color)\"/>\n"
 }
 
 /// XML text with &, < , > and quotes escaped.
@@ -250,3 +306,6 @@ func viridis(_ t: Double) -> String {
     let (a, b) = (stops[i], stops[i + 1])
     return String(format: "#%02x%02x%02x", Int(a.0 + (b.0 - a.0) * u), Int(a.1 + (b.1 - a.1) * u), Int(a.2 + (b.2 - a.2) * u))
 }
+
+/// The logarithm of `value` to `base`.
+func logb(_ value: Double, _ base: Double) -> Double { log(value) / log(base) }

@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import Reporting
 import RunRecords
 import Testing
 import WideSparseCLI
@@ -44,6 +45,13 @@ struct CommandLineDetailsTests {
         #expect(bare.output.contains("  widesparse results tiny.yaml 'seeds=[0,1]' options.epochs=2 --runs-dir 'my runs'"), "\(bare.output)")
         let kept = try parseCSV(String(contentsOfFile: "\(folder)/my runs/tiny/results.csv", encoding: .utf8))
         #expect(kept.count == 4)
+        // Groups of one run show no spread ("(0.00)" would claim a measured one).
+        let single = try shell("widesparse results tiny.yaml options.epochs=2 --runs-dir 'my runs' --csv single.csv", in: folder)
+        #expect(single.status == 0 && !single.output.contains("(0.00)") && single.output.contains("2 runs; CSV"), "\(single.output)")
+        // The same runs in two folders are one run each, not two seeds.
+        try FileManager.default.copyItem(atPath: "\(folder)/my runs/tiny", toPath: "\(folder)/copy")
+        let report = try Report(folders: ["\(folder)/my runs/tiny", "\(folder)/copy"])
+        #expect(report.runCount == 4)
         let status = try shell("widesparse sweep status tiny.yaml --runs-dir 'my runs'", in: folder)
         #expect(status.status == 0)
         #expect(status.output.contains("  widesparse sweep status tiny.yaml 'seeds=[0,1]' options.epochs=2 --runs-dir 'my runs'"), "\(status.output)")
