@@ -1,4 +1,5 @@
 import Foundation
+import RunRecords
 import Training
 
 /// Runs a sweep on this machine: N worker processes at a time (`widesparse sweep worker`), each

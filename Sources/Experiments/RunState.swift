@@ -1,36 +1,6 @@
 import Foundation
 import RunRecords
 
-/// Where a run stands, read from its directory alone (no process is asked).
-public enum RunState: String, Codable, CaseIterable, Sendable {
-    /// result.json exists.
-    case done
-    /// diverged.json exists: the loss became NaN or infinite; training it again repeats that.
-    case diverged
-    /// A live process holds the run's lock.
-    case running
-    /// error.json exists and nobody is running it; the next sweep run tries it again.
-    case failed
-    /// A checkpoint exists but nobody is running it (killed, timed out, or stopped early).
-    case interrupted
-    /// Nothing has been written yet.
-    case missing
-
-    /// The state of the run in `directory`.
-    public static func of(directory: String) -> RunState {
-        let files = FileManager.default
-        if files.fileExists(atPath: "\(directory)/result.json") { return .done }
-        if files.fileExists(atPath: "\(directory)/diverged.json") { return .diverged }
-        if RunLock.isHeld(directory: directory) { return .running }
-        if files.fileExists(atPath: "\(directory)/error.json") { return .failed }
-        if files.fileExists(atPath: "\(directory)/checkpoint.safetensors") { return .interrupted }
-        return .missing
-    }
-
-    /// Finished for good: a sweep does not start it again.
-    public var isFinal: Bool { self == .done || self == .diverged }
-}
-
 /// Counts of run states over a sweep.
 public struct SweepStatus: Equatable, Sendable {
     public var counts: [RunState: Int] = [:]
@@ -69,7 +39,4 @@ public struct SweepStatus: Equatable, Sendable {
 }
 
 /// Epochs in a run's metrics.jsonl (0 if there is none).
-public func epochsRecorded(in directory: String) -> Int {
-    guard let data = FileManager.default.contents(atPath: "\(directory)/metrics.jsonl") else { return 0 }
-    return data.split(separator: 0x0A).count
-}
+public func epochsRecorded(in directory: String) -> Int { RunDirectory(directory).epochsRecorded }

@@ -65,14 +65,14 @@ public struct RunWorker {
         if run.existingResult() != nil { return .alreadyDone }
         if let divergence = run.existingDivergence() { return .diverged(divergence) }
 
-        let errorPath = "\(directory)/error.json"
+        let folder = RunDirectory(directory)
+        let errorPath = folder.path(.error)
         try? FileManager.default.removeItem(atPath: errorPath)
-        let labelsPath = "\(directory)/labels.json"
+        let labelsPath = folder.path(.labels)
         if !FileManager.default.fileExists(atPath: labelsPath) { try RecordFiles.writeJSON(planned.labels, to: labelsPath) }
         linkAlias(run.alias, to: directory)
-        try appendAttempt(
-            RunAttempt(host: host, pid: pid, started: Date().timeIntervalSince1970, fromEpoch: epochsRecorded(in: directory), slurmJob: slurmJob),
-            to: "\(directory)/attempts.jsonl")
+        try folder.appendAttempt(
+            RunAttempt(host: host, pid: pid, started: Date().timeIntervalSince1970, fromEpoch: folder.epochsRecorded, slurmJob: slurmJob))
         do {
             guard let result = try run.run(cache: cache, stopAfterEpochs: stopAfterEpochs, execution: execution, onEvent: onEvent) else { return .stopped }
             return .finished(result)
@@ -94,11 +94,7 @@ func slurmTask() -> String? {
 }
 
 /// Appends one line to attempts.jsonl (rewritten atomically: it is small).
-func appendAttempt(_ attempt: RunAttempt, to path: String) throws {
-    var attempts = (try? RecordFiles.readJSONLines(RunAttempt.self, from: path)) ?? []
-    attempts.append(attempt)
-    try RecordFiles.writeJSONLines(attempts, to: path)
-}
+
 
 /// A symbolic link `<experiment folder>/<alias>` -> `<run id>`, so the folder can be browsed by
 /// name (`ls runs/figure6-quick`). Folder scans do not follow links, so no run is seen twice.

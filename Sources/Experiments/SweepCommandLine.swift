@@ -1,4 +1,5 @@
 import Foundation
+import RunRecords
 
 /// A spec as the command line named it: the file, its `key=value` overrides and the runs folder.
 /// Commands print their follow-ups from it (`sweep run` -> `results`, `sweep slurm` -> `sweep
@@ -117,10 +118,7 @@ public enum MissingRunsHint {
 
     static func otherRunCount(in directory: String, excluding ids: Set<String>) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { name in
-            // Aliases are links to run folders, not runs of their own.
-            let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)")) != nil
-            return !ids.contains(name) && !isLink && FileManager.default.fileExists(atPath: "\(directory)/\(name)/config.json")
-        }.count
+        // Aliases are links to run folders, not runs of their own.
+        return names.filter { !ids.contains($0) && RunDirectory.isRun("\(directory)/\($0)") }.count
     }
 }

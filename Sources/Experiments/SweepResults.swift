@@ -18,11 +18,12 @@ public struct ResultRow: Sendable {
         self.id = id
         self.directory = directory
         self.config = config
-        self.labels = labels ?? (try? RecordFiles.readJSON(RunLabels.self, from: "\(directory)/labels.json"))
-        self.state = RunState.of(directory: directory)
-        self.result = try? RecordFiles.readJSON(RunResult.self, from: "\(directory)/result.json")
-        if state == .failed { note = (try? RecordFiles.readJSON(RunFailure.self, from: "\(directory)/error.json"))?.message }
-        if state == .diverged, let divergence = try? RecordFiles.readJSON(RunDivergence.self, from: "\(directory)/diverged.json") {
+        let folder = RunDirectory(directory)
+        self.labels = labels ?? folder.labels()
+        self.state = folder.state
+        self.result = folder.result()
+        if state == .failed { note = folder.failure()?.message }
+        if state == .diverged, let divergence = folder.divergence() {
             note = "loss \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch &+ 1))"
         }
     }
@@ -169,9 +170,10 @@ public struct SweepResults: Sendable {
             throw SweepError("\(folder): not a folder of runs")
         }
         var rows: [ResultRow] = []
-        for case let path as String in walker where path.hasSuffix("config.json") && (path == "config.json" || path.hasSuffix("/config.json")) {
-            let directory = path == "config.json" ? folder : "\(folder)/\(path.dropLast("/config.json".count))"
-            guard let config = try? RecordFiles.readJSON(RunConfig.self, from: "\(directory)/config.json") else { continue }
+        let config = RunDirectory.File.config.rawValue
+        for case let path as String in walker where path == config || path.hasSuffix("/" + config) {
+            let directory = path == config ? folder : "\(folder)/\(path.dropLast(config.count + 1))"
+            guard let config = try? RunDirectory(directory).config() else { continue }
             rows.append(ResultRow(id: URL(fileURLWithPath: directory).lastPathComponent, directory: directory, config: config, labels: nil))
         }
         self.rows = rows.sorted { $0.directory < $1.directory }

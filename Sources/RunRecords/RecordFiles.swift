@@ -106,12 +106,14 @@ public enum RecordError: Error, Equatable, CustomStringConvertible {
     case missing(path: String)
     case invalid(path: String, reason: String)
     case cannotWrite(path: String)
+    case cannotLock(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .missing(let path): return "\(path): file not found"
         case .invalid(let path, let reason): return "\(path): not a valid record: \(reason)"
         case .cannotWrite(let path): return "\(path): cannot write (check the folder exists and is writable)"
+        case .cannotLock(let path, let reason): return "\(path): cannot lock (\(reason))"
         }
     }
 }

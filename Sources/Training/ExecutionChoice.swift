@@ -91,7 +91,7 @@ extension ExecutionChoice {
 }
 
 extension TrainingRun {
-    var executionPath: String { "\(directory)/execution.json" }
+    var executionPath: String { folder.path(.execution) }
 
     /// Picks (or, resuming, reads back) each weight layer's path and switches the model to it.
     func applyExecution(_ choice: ExecutionChoice, to model: WeightedModel) throws -> ExecutionRecord {

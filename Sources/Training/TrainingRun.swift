@@ -6,19 +6,11 @@ import RunRecords
 import Sparsity
 import TensorCore
 
-/// One training run (MLP-1 or ResNet-18) that lives in a directory:
-///
-///     config.json                the resolved RunConfig
-///     masks.safetensors          the masks of the sparse layers, with kept counts and checksums
-///     metrics.jsonl              one EpochMetrics per finished epoch
-///     checkpoint.safetensors     weights, batch-norm statistics, momentum; epoch in its metadata
-///     events.out.tfevents.widesparse   the metrics as TensorBoard scalars (rewritten every epoch)
-///     diverged.json              only if the loss became NaN or infinite: where; the run stops there
-///     result.json                written last: its presence marks the run done
-///
-/// Every file is written atomically. Started again on the same directory, a finished run returns
-/// its result and an interrupted one continues from its last checkpoint, bit for bit as if it had
-/// never stopped (each epoch's data order is a pure function of the seed and the epoch).
+/// One training run (MLP-1 or ResNet-18) that lives in a `RunDirectory` (its files are listed
+/// there and in docs/run-folder.md). Every file is written atomically. Started again on the same
+/// directory, a finished run returns its result and an interrupted one continues from its last
+/// checkpoint, bit for bit as if it had never stopped (each epoch's data order is a pure
+/// function of the seed and the epoch).
 public final class TrainingRun {
     public let config: RunConfig
     public let directory: String
@@ -32,19 +24,18 @@ public final class TrainingRun {
         self.budget = budget
     }
 
-    public var configPath: String { "\(directory)/config.json" }
-    public var metricsPath: String { "\(directory)/metrics.jsonl" }
-    public var checkpointPath: String { "\(directory)/checkpoint.safetensors" }
-    public var masksPath: String { "\(directory)/masks.safetensors" }
-    public var resultPath: String { "\(directory)/result.json" }
-    public var eventsPath: String { "\(directory)/events.out.tfevents.widesparse" }
-    public var divergedPath: String { "\(directory)/diverged.json" }
-    public var runInfoPath: String { "\(directory)/run-info.json" }
+    public var folder: RunDirectory { RunDirectory(directory) }
+    public var configPath: String { folder.path(.config) }
+    public var metricsPath: String { folder.path(.metrics) }
+    public var checkpointPath: String { folder.path(.checkpoint) }
+    public var masksPath: String { folder.path(.masks) }
+    public var resultPath: String { folder.path(.result) }
+    public var eventsPath: String { folder.path(.events) }
+    public var divergedPath: String { folder.path(.diverged) }
+    public var runInfoPath: String { folder.path(.runInfo) }
 
     /// The divergence record of a run that diverged, if there is one.
-    public func existingDivergence() -> RunDivergence? {
-        try? RecordFiles.readJSON(RunDivergence.self, from: divergedPath)
-    }
+    public func existingDivergence() -> RunDivergence? { folder.divergence() }
 
     /// A stable 12-hex-digit id of a config: the same settings always give the same id.
     public static func identifier(of config: RunConfig) -> String {
@@ -54,22 +45,10 @@ public final class TrainingRun {
     }
 
     /// The result of a finished run in this directory, if there is one.
-    public func existingResult() -> RunResult? {
-        try? RecordFiles.readJSON(RunResult.self, from: resultPath)
-    }
-
-    /// The files training writes (config.json aside), by name.
-    static let trainingFiles = [
-        "result.json", "checkpoint.safetensors", "metrics.jsonl", "masks.safetensors", "events.out.tfevents.widesparse",
-        "diverged.json", "execution.json", "error.json", "run-info.json",
-    ]
+    public func existingResult() -> RunResult? { folder.result() }
 
     /// Removes what training wrote in `directory` (keeping config.json and logs), so the run starts again.
-    public static func clear(directory: String) throws {
-        for name in trainingFiles where FileManager.default.fileExists(atPath: "\(directory)/\(name)") {
-            try FileManager.default.removeItem(atPath: "\(directory)/\(name)")
-        }
-    }
+    public static func clear(directory: String) throws { try RunDirectory(directory).clearTraining() }
 
     /// Trains (or resumes) the run and returns its result. `restart` discards earlier files.
     /// `stopAfterEpochs` ends this call early, checkpointed, after that many epochs in total (for
@@ -87,7 +66,7 @@ public final class TrainingRun {
             guard previous == config else {
                 throw ConfigError(
                     field: "out", expected: "a new directory or one holding this same run (use --restart to replace it)",
-                    found: "\(directory) holds a run with a different config.json")
+                    found: "\(directory) holds a run with a different \(RunDirectory.File.config.rawValue)")
             }
             if let result = existingResult() { return result }
             // Training again would take the same steps to the same non-finite loss.

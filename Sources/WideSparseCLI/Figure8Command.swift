@@ -126,7 +126,7 @@ public struct Figure8Command: ParsableCommand {
         var chosen: [Int: Double] = [:]
         var candidates: [Int: [String: Double]] = [:]
         for run in search.trainable {
-            guard let result = try? RecordFiles.readJSON(RunResult.self, from: search.directory(of: run)! + "/result.json") else { continue }
+            guard let result = RunDirectory(search.directory(of: run)!).result() else { continue }
             let lr = run.config!.training.learningRate
             // A diverged rate has no result and loses.
             candidates[run.request.width, default: [:]]["\(lr)"] = result.bestValidationAccuracy ?? 0
@@ -148,7 +148,7 @@ public struct Figure8Command: ParsableCommand {
                 try sweep(spec(name: "\(name)-final", widths: [width], lrs: ["\(lr)"], seeds: seedList, epochs: epochs, validation: 0))
             }
             let errors = plan.trainable.compactMap { run in
-                (try? RecordFiles.readJSON(RunResult.self, from: plan.directory(of: run)! + "/result.json")).map { 1 - $0.bestTestAccuracy }
+                RunDirectory(plan.directory(of: run)!).result().map { 1 - $0.bestTestAccuracy }
             }
             testError[width] = Spread(errors)
         }

@@ -142,9 +142,9 @@ struct SweepRun: ParsableCommand {
                 case .ended(let run, let directory, let state, _):
                     if state.isFinal { ended += 1 }
                     var detail = ""
-                    if state == .done, let result = try? RecordFiles.readJSON(RunResult.self, from: "\(directory)/result.json") {
+                    if state == .done, let result = RunDirectory(directory).result() {
                         detail = String(format: ": best test %.2f %%, %.0f s", 100 * result.bestTestAccuracy, result.trainingSeconds)
-                    } else if state == .failed, let failure = try? RecordFiles.readJSON(RunFailure.self, from: "\(directory)/error.json") {
+                    } else if state == .failed, let failure = RunDirectory(directory).failure() {
                         detail = ": \(failure.message)"
                     } else if state == .running {
                         detail = " (by another process: \(RunLock.holder(directory: directory) ?? "?"))"
@@ -240,10 +240,10 @@ struct SweepStatusCommand: ParsableCommand {
             let directory = plan.directory(of: run)!
             switch RunState.of(directory: directory) {
             case .failed:
-                let message = (try? RecordFiles.readJSON(RunFailure.self, from: "\(directory)/error.json"))?.message ?? "?"
+                let message = RunDirectory(directory).failure()?.message ?? "?"
                 print("failed  #\(run.index) \(run.request.summary): \(message)")
             case .diverged:
-                let divergence = try? RecordFiles.readJSON(RunDivergence.self, from: "\(directory)/diverged.json")
+                let divergence = RunDirectory(directory).divergence()
                 print("diverged #\(run.index) \(run.request.summary): loss \(divergence?.loss ?? "?") at step \(divergence?.step ?? 0)")
             case .running:
                 print("running #\(run.index) \(run.request.summary): \(RunLock.holder(directory: directory) ?? "?")")

@@ -73,7 +73,7 @@ func trainAndSummarise(
         throw ValidationError("--stop-after-epochs: expected at least 1, found \(stopAfterEpochs)")
     }
     if resume && restart { throw ValidationError("--resume and --restart: give one of them") }
-    if resume && !FileManager.default.fileExists(atPath: "\(directory)/config.json") {
+    if resume && !RunDirectory(directory).has(.config) {
         throw ValidationError("--resume: expected a run to continue in \(directory), found none (leave out --resume to start it)")
     }
     print("run directory: \(directory)")
@@ -237,7 +237,7 @@ func printSummary(config: RunConfig, result: RunResult, directory: String) {
     if let validation = result.bestValidationAccuracy, let test = result.testAccuracyAtBestValidation {
         print("best validation     \(percent(validation)) (test accuracy there \(percent(test)))")
     }
-    print("time \(format(result.trainingSeconds, digits: 1)) s; results in \(directory)/result.json")
+    print("time \(format(result.trainingSeconds, digits: 1)) s; results in \(RunDirectory(directory).path(.result))")
 }
 
 func percent(_ value: Double) -> String { String(format: "%.2f %%", 100 * value) }

@@ -22,16 +22,16 @@ public final class RunLock {
     /// Takes the lock without waiting; nil when another process holds it.
     public static func acquire(directory: String, holder: String) throws -> RunLock? {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = "\(directory)/lock"
+        let path = RunDirectory(directory).path(.lock)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw SweepError("\(path): cannot open the lock file (\(String(cString: strerror(errno))))") }
+        guard descriptor >= 0 else { throw RecordError.cannotLock(path: path, reason: "cannot open the lock file (\(String(cString: strerror(errno))))") }
         var request = flock()
         request.l_type = Int16(F_WRLCK)
         request.l_whence = Int16(SEEK_SET)
         guard fcntl(descriptor, F_SETLK, &request) == 0 else {
             close(descriptor)
             if errno == EAGAIN || errno == EACCES { return nil }
-            throw SweepError("\(path): cannot lock (\(String(cString: strerror(errno))))")
+            throw RecordError.cannotLock(path: path, reason: String(cString: strerror(errno)))
         }
         let text = Array(holder.utf8)
         _ = ftruncate(descriptor, 0)
@@ -42,7 +42,7 @@ public final class RunLock {
     /// Whether another process holds the lock of `directory` now (tested without taking it, so
     /// asking never makes a starting worker miss the lock).
     public static func isHeld(directory: String) -> Bool {
-        let descriptor = open("\(directory)/lock", O_RDONLY | O_CLOEXEC)
+        let descriptor = open(RunDirectory(directory).path(.lock), O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var request = flock()
@@ -54,12 +54,6 @@ public final class RunLock {
 
     /// What the holder wrote into the lock file ("host pid 1234 since ...").
     public static func holder(directory: String) -> String? {
-        (try? String(contentsOfFile: "\(directory)/lock", encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        (try? String(contentsOfFile: RunDirectory(directory).path(.lock), encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
-}
-
-/// A problem running a sweep (not a spec problem, which is a SpecError).
-public struct SweepError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }
