@@ -39,6 +39,7 @@ public final class Trainer {
     private let trainBatches: BatchPipeline
     private let evaluationBatchSize: Int
     private let loss = SoftmaxCrossEntropy()
+    private let step: TrainingStep
 
     public init(
         model: Layer, optimizer: SGD, schedule: LearningRateSchedule, baseLearningRate: Double,
@@ -51,6 +52,7 @@ public final class Trainer {
         self.masterSeed = masterSeed
         self.trainBatches = BatchPipeline(data: trainData, batchSize: batchSize, masterSeed: masterSeed)
         self.evaluationBatchSize = evaluationBatchSize
+        self.step = TrainingStep(model: model, optimizer: optimizer)
     }
 
     /// Trains one epoch (0-based `epoch`) in the order drawn for it and returns the mean loss and
@@ -61,15 +63,11 @@ public final class Trainer {
         var correct = 0
         let batches = trainBatches.batchesPerEpoch
         try trainBatches.forEachBatch(epoch: epoch) { batch, data in
-            optimizer.zeroGradients()
-            let logits = model.forward(data.images, mode: .training)
-            let result = data.labels.withUnsafeBufferPointer { loss(logits: logits, labels: $0) }
-            // A non-finite loss would turn every weight into NaN at this step: stop before it.
+            let result = data.labels.withUnsafeBufferPointer { step(data.images, labels: $0) }
+            // A non-finite loss would have turned every weight into NaN: the step left them, and training stops.
             guard result.loss.isFinite else {
                 throw TrainingDiverged(epoch: epoch, step: epoch * batches + batch + 1, loss: result.loss)
             }
-            _ = model.backward(loss.gradient, needsInputGradient: false)
-            optimizer.step()
             lossSum += result.loss * Double(data.labels.count)
             correct += result.correct
             onBatch(batch, batches)

@@ -95,20 +95,13 @@ public struct BenchMLP: ParsableCommand {
                 (execution == .sparse && layer.weight.mask != nil) || sparseIsFaster(layer, batch: batchSize)
             })
         }
-        let optimizer = SGD(parameters: model.parameters, learningRate: 0.1)
-        let loss = SoftmaxCrossEntropy()
+        let trainingStep = TrainingStep(model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1))
         var random = RandomStream(seed: 2)
         let images = Tensor(shape: [batchSize, 784])
         for i in 0..<images.count { images[i] = random.nextUnitFloat() }
         let labels = (0..<batchSize).map { _ in Int32(random.nextIndex(below: 10)) }
 
-        func step() {
-            optimizer.zeroGradients()
-            let logits = model.forward(images, mode: .training)
-            labels.withUnsafeBufferPointer { _ = loss(logits: logits, labels: $0) }
-            _ = model.backward(loss.gradient, needsInputGradient: false)
-            optimizer.step()
-        }
+        func step() { labels.withUnsafeBufferPointer { trainingStep(images, labels: $0) } }
         for _ in 0..<50 { step() }
         // Windows of at least 0.5 s; only clean ones (other processes quiet) count, until there are
         // 6 of them and `seconds` of clean time, or 60 s have passed (then all windows count).

@@ -90,8 +90,8 @@ public struct BenchResNet: ParsableCommand {
             applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 1)
         }
         model.initialise(masterSeed: 0)
-        let optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
-        let loss = SoftmaxCrossEntropy()
+        let trainingStep = TrainingStep(
+            model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4))
         var random = RandomStream(seed: 2)
         let images = Tensor(shape: [batchSize, 3, 32, 32])
         for i in 0..<images.count { images[i] = random.nextNormal() }
@@ -101,11 +101,7 @@ public struct BenchResNet: ParsableCommand {
                 _ = model.forward(images, mode: .evaluation)
                 return
             }
-            optimizer.zeroGradients()
-            let logits = model.forward(images, mode: .training)
-            labels.withUnsafeBufferPointer { _ = loss(logits: logits, labels: $0) }
-            _ = model.backward(loss.gradient, needsInputGradient: false)
-            optimizer.step()
+            labels.withUnsafeBufferPointer { trainingStep(images, labels: $0) }
         }
         for _ in 0..<3 { step() }
         QuietWindows.waitForQuiet(maximum: 300)
