@@ -30,8 +30,8 @@ public struct BenchMLP: ParsableCommand {
     @Option(help: "Batch size.")
     var batchSize: Int = 100
 
-    @Option(help: "Threads for the numerical kernels.")
-    var threads: Int = 1
+    @OptionGroup var compute: ThreadsOption
+    var threads: Int { compute.threads }
 
     @Option(help: "Seconds of measurement per configuration.")
     var seconds: Double = 6
@@ -42,8 +42,8 @@ public struct BenchMLP: ParsableCommand {
     @Option(help: "Write the rows as JSON to this file.")
     var json: String?
 
-    @Option(help: "Masked layers: dense (mask multiplied into dense maths, as PyTorch), sparse (kept weights only) or auto.")
-    var execution: ExecutionChoice = .dense
+    @OptionGroup var executionOption: ExecutionOption
+    var execution: ExecutionChoice { executionOption.execution }
 
     @Option(help: "Instead of the first-layer masks above: mask both layers to this weight budget with the uniform rule (one connectivity in both layers), a constant-weight family (e.g. 3970, the dense width 5).")
     var familyWeights: Int?

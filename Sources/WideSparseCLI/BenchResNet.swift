@@ -38,8 +38,8 @@ public struct BenchResNet: ParsableCommand {
     @Option(help: "Batch size (default: 128 for train, 256 for infer).")
     var batchSize: Int?
 
-    @Option(help: "Threads for the numerical kernels.")
-    var threads: Int = 1
+    @OptionGroup var compute: ThreadsOption
+    var threads: Int { compute.threads }
 
     @Option(help: "Seconds of clean measurement per configuration.")
     var seconds: Double = 20

@@ -34,8 +34,8 @@ public struct Demo: ParsableCommand {
     @Option(help: "Master seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for the numerical kernels.")
-    var threads: Int = 1
+    @OptionGroup var compute: ThreadsOption
+    var threads: Int { compute.threads }
 
     @Option(help: "Folder for the runs and family.csv.")
     var out: String = "runs/demo"
@@ -47,7 +47,6 @@ public struct Demo: ParsableCommand {
 
     public func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs: expected at least 1, found \(epochs)") }
-        guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, found \(threads)") }
     }
 
     public mutating func run() throws {

@@ -96,8 +96,8 @@ struct KernelFamilyOptions: ParsableArguments {
     @Option(help: "Master seed of inputs, networks and masks.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for the matrix products.")
-    var threads: Int = 1
+    @OptionGroup var compute: ThreadsOption
+    var threads: Int { compute.threads }
 
     func validate() throws {
         if weights != nil && np != nil { throw ValidationError("--weights and --np: give one of them") }
@@ -109,7 +109,6 @@ struct KernelFamilyOptions: ParsableArguments {
             throw ValidationError("--reference: expected analytic or empirical, found '\(reference)'")
         }
         guard referenceWidth >= 1 else { throw ValidationError("--reference-width: expected at least 1, found \(referenceWidth)") }
-        guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, found \(threads)") }
     }
 
     func settings(dimension d: Int) throws -> KernelStudy.Settings {

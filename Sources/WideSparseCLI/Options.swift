@@ -90,11 +90,10 @@ public struct TrainingOptions: ParsableArguments {
     @Option(help: "Master seed: masks, initial values, data order and subsets all derive from it.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for the numerical kernels (1 is deterministic and fastest on a busy machine).")
-    var threads: Int = 1
-
-    @Option(help: "Masked fully connected layers: dense (masked dense maths, the default: repeats bit for bit on any machine), sparse (kept weights only) or auto (whichever a short calibration measures faster here). The path taken is recorded in execution.json and result.json; convolutions always run dense.")
-    var execution: ExecutionChoice = .dense
+    @OptionGroup var compute: ThreadsOption
+    @OptionGroup var executionOption: ExecutionOption
+    var threads: Int { compute.threads }
+    var execution: ExecutionChoice { executionOption.execution }
 
     public init() {}
 
@@ -120,8 +119,24 @@ public struct TrainingOptions: ParsableArguments {
             nesterov: nesterov, weightDecay: weightDecay ?? defaults.weightDecay, schedule: schedule,
             milestones: schedule == "multistep" ? parsed : [], gamma: gamma)
     }
+}
+
+/// --threads, declared once for every command that computes.
+public struct ThreadsOption: ParsableArguments {
+    @Option(help: "Threads for the numerical kernels (1 is deterministic and fastest on a busy machine).")
+    var threads: Int = 1
+
+    public init() {}
 
     public func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, found \(threads)") }
     }
+}
+
+/// --execution, declared once for every command that trains.
+public struct ExecutionOption: ParsableArguments {
+    @Option(help: "Masked fully connected layers: dense (masked dense maths, the default: repeats bit for bit on any machine), sparse (kept weights only) or auto (whichever a short calibration measures faster here). The path taken is recorded in execution.json and result.json; convolutions always run dense.")
+    var execution: ExecutionChoice = .dense
+
+    public init() {}
 }

@@ -108,18 +108,17 @@ struct SweepRun: ParsableCommand {
     @Option(help: "Runs at once (each its own process).")
     var jobs: Int = 1
 
-    @Option(help: "Threads per run (1 is deterministic and fastest on a busy machine).")
-    var threads: Int = 1
+    @OptionGroup var compute: ThreadsOption
+    var threads: Int { compute.threads }
 
-    @Option(help: "Masked fully connected layers: dense, sparse or auto (see `widesparse train mlp --help`).")
-    var execution: ExecutionChoice = .dense
+    @OptionGroup var executionOption: ExecutionOption
+    var execution: ExecutionChoice { executionOption.execution }
 
     @Flag(help: "Clear the runs that failed (their error.json and what they wrote) and train them again from the start; without it they are retried from their last checkpoint.")
     var restartFailed = false
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs: expected at least 1, found \(jobs)") }
-        guard threads >= 1 else { throw ValidationError("--threads: expected at least 1, found \(threads)") }
     }
 
     func run() throws {
@@ -179,14 +178,14 @@ struct SweepWorker: ParsableCommand {
     @Option(help: "The run's position in the spec's expansion (0-based).")
     var index: Int
 
-    @Option(help: "Threads for the numerical kernels.")
-    var threads: Int = 1
+    @OptionGroup var compute: ThreadsOption
+    var threads: Int { compute.threads }
 
     @Option(help: "Stop (checkpointed) once this many epochs are done in total; a later worker continues.")
     var stopAfterEpochs: Int?
 
-    @Option(help: "Masked fully connected layers: dense, sparse or auto (see `widesparse train mlp --help`).")
-    var execution: ExecutionChoice = .dense
+    @OptionGroup var executionOption: ExecutionOption
+    var execution: ExecutionChoice { executionOption.execution }
 
     func run() throws {
         ComputeThreads.set(threads)
@@ -302,8 +301,8 @@ struct SweepSlurm: ParsableCommand {
     @Flag(help: "Write and print the scripts without submitting them.")
     var dryRun = false
 
-    @Option(help: "Masked fully connected layers: dense, sparse or auto (see `widesparse train mlp --help`).")
-    var execution: ExecutionChoice = .dense
+    @OptionGroup var executionOption: ExecutionOption
+    var execution: ExecutionChoice { executionOption.execution }
 
     func validate() throws {
         guard cpusPerTask >= 1 else { throw ValidationError("--cpus-per-task: expected at least 1, found \(cpusPerTask)") }
