@@ -73,7 +73,7 @@ final class DataFileDigests: @unchecked Sendable {
         var hasher = FNV1a64()
         var bytes = 0
         while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty {
-            hasher.add(chunk)
+            chunk.withUnsafeBytes { hasher.add($0) }
             bytes += chunk.count
         }
         return DataFileDigest(path: path, bytes: bytes, fnv1a64: hasher.hex)
@@ -90,23 +90,5 @@ final class DataFileDigests: @unchecked Sendable {
         var hasher = FNV1a64()
         for (relative, size) in entries.sorted(by: { $0.0 < $1.0 }) { hasher.add(Data("\(relative)\t\(size)\n".utf8)) }
         return DataFileDigest(path: folder, bytes: entries.map(\.1).reduce(0, +), fnv1a64: hasher.hex, ofListing: true)
-    }
-}
-
-/// FNV-1a 64 fed in pieces (TensorCore's `fnv1a64` takes one sequence at once).
-struct FNV1a64 {
-    private var state: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    mutating func add(_ data: Data) {
-        data.withUnsafeBytes { buffer in
-            var hash = state
-            for byte in buffer { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            state = hash
-        }
-    }
-
-    var hex: String {
-        let digits = String(state, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

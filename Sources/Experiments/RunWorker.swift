@@ -93,9 +93,6 @@ func slurmTask() -> String? {
     return environment["SLURM_JOB_ID"]
 }
 
-/// Appends one line to attempts.jsonl (rewritten atomically: it is small).
-
-
 /// A symbolic link `<experiment folder>/<alias>` -> `<run id>`, so the folder can be browsed by
 /// name (`ls runs/figure6-quick`). Folder scans do not follow links, so no run is seen twice.
 /// Best effort: a link that cannot be made (a file system without links) costs nothing else.

@@ -62,7 +62,7 @@ public enum MissingRunsHint {
         if suggestions.isEmpty {
             lines.append(others > 0
                 ? "were they made with overrides or another --runs-dir? Give the same ones as to `sweep run`."
-                : "nothing has run yet: \(SweepCommandLine(spec: commandLine.spec, overrides: commandLine.overrides, runsDir: commandLine.runsDir).command("sweep run"))")
+                : "nothing has run yet: \(commandLine.command("sweep run"))")
         } else {
             lines.append("earlier sweeps of this experiment ran it with other settings; to see their runs:")
             lines += suggestions

@@ -170,9 +170,9 @@ public struct SweepResults: Sendable {
             throw SweepError("\(folder): not a folder of runs")
         }
         var rows: [ResultRow] = []
-        let config = RunDirectory.File.config.rawValue
-        for case let path as String in walker where path == config || path.hasSuffix("/" + config) {
-            let directory = path == config ? folder : "\(folder)/\(path.dropLast(config.count + 1))"
+        let configName = RunDirectory.File.config.rawValue
+        for case let path as String in walker where path == configName || path.hasSuffix("/" + configName) {
+            let directory = path == configName ? folder : "\(folder)/\(path.dropLast(configName.count + 1))"
             guard let config = try? RunDirectory(directory).config() else { continue }
             rows.append(ResultRow(id: URL(fileURLWithPath: directory).lastPathComponent, directory: directory, config: config, labels: nil))
         }

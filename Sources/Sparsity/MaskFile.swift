@@ -48,8 +48,6 @@ public enum MaskFile {
 
     /// FNV-1a of the mask's little-endian float bytes, as 16 hex digits.
     static func checksum(_ mask: Tensor) -> String {
-        let hash = mask.withUnsafeBufferPointer { fnv1a64(bytes: UnsafeRawBufferPointer($0)) }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        fnv1a64Hex(mask.withUnsafeBufferPointer { fnv1a64(bytes: UnsafeRawBufferPointer($0)) })
     }
 }

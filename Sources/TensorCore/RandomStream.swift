@@ -130,12 +130,34 @@ public func fnv1a64(_ text: String) -> UInt64 {
 
 /// 64-bit FNV-1a hash of bytes (a checksum, not a cryptographic hash).
 public func fnv1a64<Bytes: Sequence>(bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in bytes {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01B3
+    var hasher = FNV1a64()
+    hasher.add(bytes)
+    return hasher.value
+}
+
+/// FNV-1a 64 fed in pieces (a file read in chunks), the same hash as `fnv1a64(bytes:)`.
+public struct FNV1a64: Sendable {
+    public var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    public init() {}
+
+    /// Inlinable so that callers in other modules get it specialised for their byte sequence
+    /// (a file's chunks are hashed byte by byte).
+    @inlinable
+    public mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        var hash = value
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        value = hash
     }
-    return hash
+
+    /// The hash as 16 hex digits, as the run records write checksums.
+    public var hex: String { fnv1a64Hex(value) }
+}
+
+/// `hash` as 16 lower-case hex digits (leading zeros kept).
+public func fnv1a64Hex(_ hash: UInt64) -> String {
+    let digits = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
 }
 
 @inline(__always)

@@ -75,7 +75,6 @@ public enum Checkpoint {
             for size in tensor.shape { withUnsafeBytes(of: UInt64(size).littleEndian) { bytes += $0 } }
             tensor.withUnsafeBufferPointer { bytes += UnsafeRawBufferPointer($0) }
         }
-        let digits = String(fnv1a64(bytes: bytes), radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        return fnv1a64Hex(fnv1a64(bytes: bytes))
     }
 }

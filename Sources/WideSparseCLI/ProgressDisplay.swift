@@ -16,6 +16,8 @@ public final class ProgressDisplay {
     private var epochStart: Date?
     /// Wall seconds of the epochs finished in this process (for the time left).
     private var epochSeconds: [Double] = []
+    /// The run's epochs, given or reported by the first finished epoch.
+    private var totalEpochs: Int?
 
     /// - Parameters:
     ///   - label: shown before each line, e.g. "width 80: " in a family.
@@ -77,9 +79,6 @@ public final class ProgressDisplay {
             write(line + "\n")
         }
     }
-
-    /// The total epochs, once the first epoch has reported it.
-    private var totalEpochs: Int?
 
     /// "ETA 1m05s": the rest of this epoch at its batch rate, then the remaining epochs at the
     /// mean of those finished here (evaluation included), or at this epoch's rate before any has.
