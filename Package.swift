@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .executable(name: "widesparse", targets: ["widesparse"]),
         .library(name: "WideSparse", targets: [
-            "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords", "Experiments",
+            "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords", "Experiments",
             "KernelAnalysis",
         ]),
     ],
@@ -32,39 +32,42 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
 
-        .target(name: "TensorCore", dependencies: ["CDNNL"], swiftSettings: fastCode),
-        .target(name: "NeuralNetwork", dependencies: ["TensorCore"], swiftSettings: fastCode),
-        .target(name: "Sparsity", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
-        .target(name: "Models", dependencies: ["TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
-        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CTurboJPEG", "CPNG"], swiftSettings: fastCode),
+        // The closed sets of values runs are configured with (activation, rule, dataset, ...), shared
+        // by the libraries and the records so a config holds the real enums.
+        .target(name: "Choices", swiftSettings: fastCode),
+        .target(name: "TensorCore", dependencies: ["Choices", "CDNNL"], swiftSettings: fastCode),
+        .target(name: "NeuralNetwork", dependencies: ["Choices", "TensorCore"], swiftSettings: fastCode),
+        .target(name: "Sparsity", dependencies: ["Choices", "TensorCore", "NeuralNetwork"], swiftSettings: fastCode),
+        .target(name: "Models", dependencies: ["Choices", "TensorCore", "NeuralNetwork", "RunRecords"], swiftSettings: fastCode),
+        .target(name: "Datasets", dependencies: ["Choices", "TensorCore", "CZlib", "CTurboJPEG", "CPNG"], swiftSettings: fastCode),
         // The git commit of the sources, for --version and run records (Plugins/BuildCommit).
         .plugin(name: "BuildCommit", capability: .buildTool()),
-        .target(name: "RunRecords", swiftSettings: fastCode, plugins: ["BuildCommit"]),
+        .target(name: "RunRecords", dependencies: ["Choices"], swiftSettings: fastCode, plugins: ["BuildCommit"]),
         // The widening methods (dense, sparse, bottlenecks): architecture + budget -> model of a width.
-        .target(name: "Widening", dependencies: ["NeuralNetwork", "Sparsity", "Models", "RunRecords"], swiftSettings: fastCode),
+        .target(name: "Widening", dependencies: ["Choices", "NeuralNetwork", "Sparsity", "Models", "RunRecords"], swiftSettings: fastCode),
         .target(
             name: "Training",
-            dependencies: ["TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
+            dependencies: ["Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
             swiftSettings: fastCode),
         .target(name: "KernelAnalysis", dependencies: ["TensorCore"], swiftSettings: fastCode),
         .target(
             name: "Experiments",
-            dependencies: ["Training", "RunRecords", "Datasets", "Models", "Widening", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Choices", "Training", "RunRecords", "Datasets", "Models", "Widening", .product(name: "Yams", package: "Yams")],
             swiftSettings: fastCode),
         // Reads run folders through Experiments' results (never runs anything).
-        .target(name: "Reporting", dependencies: ["Experiments", "RunRecords"], swiftSettings: fastCode),
+        .target(name: "Reporting", dependencies: ["Choices", "Experiments", "RunRecords"], swiftSettings: fastCode),
         .target(
             name: "WideSparseCLI",
             dependencies: [
-                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords", "Experiments",
-                "KernelAnalysis", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords",
+                "Experiments", "KernelAnalysis", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastCode),
         .executableTarget(name: "widesparse", dependencies: ["WideSparseCLI"], swiftSettings: fastCode),
         .testTarget(
             name: "WideSparseTests",
             dependencies: [
-                "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords",
+                "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords",
                 "Experiments", "KernelAnalysis", "Reporting", "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
             // Golden files are read by path (ReportTests), not bundled.

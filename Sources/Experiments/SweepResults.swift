@@ -1,3 +1,4 @@
+import Choices
 import Foundation
 import Models
 import Widening
@@ -49,7 +50,7 @@ public struct ResultRow: Sendable {
         case .mlp(let mlp):
             return (.mlp1(inputSize: mlp.inputSize, classes: mlp.classes), mlp.width, nil, mlp.removedWeights)
         case .resnet18(let resnet):
-            let form = ResNetForm(rawValue: resnet.form) ?? .cifar
+            let form = resnet.form
             return (.resNet18(inputChannels: resnet.inputChannels, classes: resnet.classes, form: form), resnet.width, resnet.stageWidths,
                     resnet.removedWeights)
         }
@@ -63,7 +64,8 @@ public struct ResultRow: Sendable {
             architecture.layers(width: width, stageWidths: stageWidths, bottleneck: bottleneck).map(\.count).reduce(0, +)
         }
         let dense = total(nil)
-        if let bottleneck = self.bottleneck, let kind = BottleneckKind(rawValue: bottleneck.kind) {
+        if let bottleneck = self.bottleneck {
+            let kind = bottleneck.kind
             return (total(Bottleneck(kind: kind, innerSizes: bottleneck.innerSizes)), dense)
         }
         return (dense - removed.reduce(0, +), dense)
@@ -94,7 +96,7 @@ public struct ResultRow: Sendable {
     public var connectivity: Double { Double(weights.kept) / Double(weights.dense) }
     public var method: String {
         if let method = labels?.method { return method }
-        return WideningMethods.name(bottleneck: bottleneck.flatMap { BottleneckKind(rawValue: $0.kind) },
+        return WideningMethods.name(bottleneck: bottleneck?.kind,
                                     removedWeights: recordedArchitecture.removed)
     }
 
@@ -205,7 +207,7 @@ public struct SweepResults: Sendable {
         }
         return groups.sorted { a, b in
             let x = a.first, y = b.first
-            if x.config.data.dataset != y.config.data.dataset { return x.config.data.dataset < y.config.data.dataset }
+            if x.config.data.dataset != y.config.data.dataset { return x.config.data.dataset.rawValue < y.config.data.dataset.rawValue }
             if x.familyKey != y.familyKey { return x.familyKey < y.familyKey }
             if x.method != y.method { return x.method > y.method }  // sparse first, then dense
             if x.width != y.width { return x.width < y.width }
@@ -233,14 +235,14 @@ public struct SweepResults: Sendable {
             switch row.config.model {
             case .mlp: pattern = row.isSparse ? "all-entries" : ""
             case .resnet18(let resnet):
-                pattern = row.isSparse ? resnet.maskPattern : ""
+                pattern = row.isSparse ? resnet.maskPattern.rawValue : ""
                 stageWidths = resnet.stageWidths.map { $0.map(String.init).joined(separator: " ") } ?? ""
             }
             let widened = row.widenedStages.map { $0.map(String.init).joined(separator: " ") } ?? ""
             let inner = row.bottleneck.map { $0.innerSizes.map(String.init).joined(separator: " ") } ?? ""
             let flat = optionValues(row.config)
             var fields: [String] = [
-                row.id, row.state.rawValue, row.labels?.experiment ?? "", modelName(row.config.model), row.config.data.dataset, row.method,
+                row.id, row.state.rawValue, row.labels?.experiment ?? "", modelName(row.config.model), row.config.data.dataset.rawValue, row.method,
                 row.labels?.baseWidth.map(String.init) ?? "", row.labels?.wideningFactor.map { "\($0)" } ?? "", "\(row.width)",
                 row.labels?.rule ?? "", pattern, widened, stageWidths, inner,
             ]
@@ -283,7 +285,7 @@ public struct SweepResults: Sendable {
             let (kept, dense) = row.weights
             let done = group.rows.filter { $0.state == .done }.count
             let flat = flattened(row.config)
-            var line = [row.config.data.dataset, modelName(row.config.model), row.method, row.labels?.rule ?? ""]
+            var line = [row.config.data.dataset.rawValue, modelName(row.config.model), row.method, row.labels?.rule ?? ""]
             if anyStages { line.append((row.widenedStages ?? [1, 2, 3, 4]).map(String.init).joined(separator: ",")) }
             line += ["\(row.width)", "\(kept)", String(format: "%.4f", Double(kept) / Double(dense))]
             line += varying.map { flat[$0.key] ?? "" }

@@ -1,16 +1,6 @@
+import Choices
 import Foundation
 import NeuralNetwork
-
-/// The two mask-free ways of widening at a constant number of weights (docs/method.md section 1).
-public enum BottleneckKind: String, Codable, CaseIterable, Sendable {
-    /// Every weight W (d_in x d_out) becomes the product of two factors with an inner size
-    /// d_b <= min(d_in, d_out): a k x k conv d_in -> d_b then a 1 x 1 conv d_b -> d_out (a fully
-    /// connected layer: d_in -> d_b -> d_out), nothing between them.
-    case linear
-    /// Layers change in pairs: in each ResNet BasicBlock the outer width grows and the inner width
-    /// (conv1's output, conv2's input) shrinks; the ReLU between them stays.
-    case nonlinear
-}
 
 /// A bottleneck model's sizes, as a model is built from them.
 public enum Bottleneck: Equatable, Sendable {

@@ -1,50 +1,26 @@
+import Choices
 import NeuralNetwork
+import RunRecords
 import TensorCore
 
-/// The architecture of a one-hidden-layer perceptron (docs/method.md section 4).
-public struct MLP1Configuration: Codable, Equatable, Sendable {
-    /// d: features per input (784 for 28x28 images).
-    public var inputSize: Int
-    /// n: hidden units.
-    public var width: Int
-    public var classes: Int
-    public var bias: Bool
-    public var activation: ActivationKind
-    /// BatchNorm1d after the activation.
-    public var batchNorm: Bool
-    public var parameterisation: Parameterisation
-    public var initDistribution: InitDistribution
-    /// Linear bottleneck (docs/method.md section 1): the inner sizes of fc1 and fc2, each then the
-    /// product of two factors; nil for the plain model.
-    public var linearBottleneck: [Int]?
-
-    public init(
-        inputSize: Int = 784, width: Int, classes: Int = 10, bias: Bool = true,
-        activation: ActivationKind = .relu, batchNorm: Bool = false,
-        parameterisation: Parameterisation = .standard, initDistribution: InitDistribution = .uniform,
-        linearBottleneck: [Int]? = nil
-    ) {
-        precondition(linearBottleneck == nil || linearBottleneck!.count == 2, "one inner size for each of fc1 and fc2")
-        self.linearBottleneck = linearBottleneck
-        self.inputSize = inputSize
-        self.width = width
-        self.classes = classes
-        self.bias = bias
-        self.activation = activation
-        self.batchNorm = batchNorm
-        self.parameterisation = parameterisation
-        self.initDistribution = initDistribution
-    }
-
+extension MLPModelConfig {
     /// Weights of the dense model per layer: [d * n, n * classes].
     public var denseWeightCounts: [Int] { weightShapes.map(\.count) }
+
+    /// The weight tensors of the plain model: fc1 [n, d] and fc2 [classes, n].
+    public var plainWeightShapes: [WeightShape] {
+        [.fullyConnected("fc1.weight", out: width, in: inputSize), .fullyConnected("fc2.weight", out: classes, in: width)]
+    }
 
     /// The weight tensors, named as the model names them: fc1 and fc2, or with a linear
     /// bottleneck their factors fc1.0, fc1.1, fc2.0 and fc2.1.
     public var weightShapes: [WeightShape] {
-        let plain: [WeightShape] = [.fullyConnected("fc1.weight", out: width, in: inputSize), .fullyConnected("fc2.weight", out: classes, in: width)]
-        return linearBottleneck.map { linearBottleneckShapes(plain, innerSizes: $0) } ?? plain
+        linearBottleneck.map { linearBottleneckShapes(plainWeightShapes, innerSizes: $0) } ?? plainWeightShapes
     }
+
+    /// Linear bottleneck (docs/method.md section 1): the inner sizes of fc1 and fc2, each then the
+    /// product of two factors; nil for the plain model.
+    public var linearBottleneck: [Int]? { bottleneck?.kind == .linear ? bottleneck?.innerSizes : nil }
 }
 
 /// d -> n -> classes: Linear, activation, optional BatchNorm1d, Linear. With a linear
@@ -52,7 +28,7 @@ public struct MLP1Configuration: Codable, Equatable, Sendable {
 ///
 /// Shapes: input [N, d], output logits [N, classes].
 public final class MLP1: Layer {
-    public let configuration: MLP1Configuration
+    public let configuration: MLPModelConfig
     /// fc1 (d -> n) and fc2 (n -> classes), each one Linear or two factors.
     public let fc1: FactorisedLinear
     public let fc2: FactorisedLinear
@@ -62,7 +38,9 @@ public final class MLP1: Layer {
     private let middle: [Layer]
     private var network: Sequential
 
-    public init(_ configuration: MLP1Configuration) {
+    /// Builds the architecture of `configuration` (its removals are masks, applied by the caller).
+    public init(_ configuration: MLPModelConfig) {
+        precondition(configuration.linearBottleneck == nil || configuration.linearBottleneck!.count == 2, "one inner size for each of fc1 and fc2")
         self.configuration = configuration
         let ntk = configuration.parameterisation == .ntk
         fc1 = FactorisedLinear(

@@ -1,12 +1,5 @@
+import Choices
 import NeuralNetwork
-
-/// The two forms of ResNet-18 (docs/method.md section 4).
-public enum ResNetForm: String, Codable, CaseIterable, Sendable {
-    /// 3x3 stride-1 stem, no max-pool (CIFAR, SVHN).
-    case cifar
-    /// 7x7 stride-2 stem and a 3x3 stride-2 max-pool (ImageNet).
-    case imagenet
-}
 
 /// The weight tensors of ResNet-18 in model order (PyTorch's parameter names): a stem conv of
 /// `width` channels, four stages of two BasicBlocks with width, 2, 4 and 8 x width channels (a 1x1

@@ -1,9 +1,5 @@
+import Choices
 import TensorCore
-
-/// The non-linearity between layers.
-public enum ActivationKind: String, Codable, CaseIterable, Sendable {
-    case relu, identity
-}
 
 /// y = max(x, 0) elementwise; any shape.
 public final class ReLU: Layer {

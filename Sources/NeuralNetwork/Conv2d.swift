@@ -1,3 +1,4 @@
+import Choices
 import TensorCore
 
 /// A 2-D convolution with square kernels, equal padding and an optional bias, computed by

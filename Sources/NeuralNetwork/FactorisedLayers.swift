@@ -1,3 +1,4 @@
+import Choices
 import TensorCore
 
 /// A convolution, or (linear bottleneck, docs/method.md section 1) the product of two: a k x k

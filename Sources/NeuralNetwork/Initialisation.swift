@@ -1,18 +1,6 @@
+import Choices
 import Foundation
 import TensorCore
-
-/// How a layer's output is scaled (docs/method.md section 3).
-public enum Parameterisation: String, Codable, CaseIterable, Sendable {
-    /// PyTorch's: y = W x + b with W ~ scale 1/sqrt(effective fan-in).
-    case standard
-    /// y = (1/sqrt(fan_in)) W x with W ~ N(0, 1/connectivity) at kept entries; no biases.
-    case ntk
-}
-
-/// The distribution initial weights are drawn from.
-public enum InitDistribution: String, Codable, CaseIterable, Sendable {
-    case uniform, normal
-}
 
 /// Initialises a fully connected layer, mask-aware (docs/method.md section 3).
 ///

@@ -1,3 +1,4 @@
+import Choices
 import Experiments
 import Foundation
 import RunRecords
@@ -121,7 +122,7 @@ public struct Report: Sendable {
                 var members = families[key]!
                 if includeBase, let base = dense.first(where: { $0.first.weights.kept == budget(of: members[0]) }) { members.insert(base, at: 0) }
                 let points = members.compactMap { group in value(group).map { Plot.Point(x: x(group), y: $0.0, error: $0.1) } }
-                let ioOnly = members.contains { pattern($0.first) == "io-only" }
+                let ioOnly = members.contains { pattern($0.first) == .ioOnly }
                 return Plot.Series(name: key, color: colour(key), points: points, marker: ioOnly ? "cross" : marker(key))
             }
         }
@@ -156,7 +157,7 @@ public struct Report: Sendable {
                        plot: Plot(title: "\(name): improvement due to width", xLabel: "width", yLabel: "fraction of the improvement", xScale: .log2,
                                   series: fractions)))
         }
-        if sparse.contains(where: { pattern($0.first) == "io-only" }) {
+        if sparse.contains(where: { pattern($0.first) == .ioOnly }) {
             add(Figure(name: "fig9-io-only-\(number)",
                        caption: "\(name): removals over all entries of each weight tensor (circles) against whole kernels only (io-only, crosses) (paper Figure 9).",
                        plot: Plot(title: "\(name): all entries vs io-only", xLabel: "width", yLabel: "best test accuracy (%)", xScale: .log2,
@@ -379,15 +380,15 @@ struct Figure8Record: Decodable {
 
 func budget(of group: ResultGroup) -> Int { group.first.weights.kept }
 
-func pattern(_ row: ResultRow) -> String {
+func pattern(_ row: ResultRow) -> MaskPattern {
     if case .resnet18(let resnet) = row.config.model { return resnet.maskPattern }
-    return "all-entries"
+    return .allEntries
 }
 
 func familyName(_ row: ResultRow, multipleRules: Bool) -> String {
     var name = "\(formatCount(row.weights.kept)) weights"
     if multipleRules, let rule = row.labels?.rule { name += " (\(rule.replacingOccurrences(of: ", io-only", with: "")))" }
-    if pattern(row) == "io-only" { name += ", io-only" }
+    if pattern(row) == .ioOnly { name += ", io-only" }
     return name
 }
 
@@ -398,7 +399,7 @@ func percentWithError(_ spread: Spread) -> (Double, Double?) {
 
 func modelTitle(_ config: RunConfig) -> String {
     switch config.model {
-    case .mlp(let mlp): return "MLP-1 (\(mlp.activation)\(mlp.parameterisation == "ntk" ? ", NTK" : ""))"
+    case .mlp(let mlp): return "MLP-1 (\(mlp.activation)\(mlp.parameterisation == .ntk ? ", NTK" : ""))"
     case .resnet18(let resnet): return "ResNet-18 (\(resnet.form))"
     }
 }

@@ -1,6 +1,9 @@
+import Choices
+
 /// Everything that determines a training run, resolved (no defaults left to fill in), as
-/// written to a run's config.json. Enumerated choices are stored as their command-line names
-/// and checked when the run is built, so a hand-edited file gets an error naming the field.
+/// written to a run's config.json. Choices are the real enums (Choices), written as their
+/// command-line names; a hand-edited file with a name outside a set fails to decode with a
+/// `ConfigError` naming the field.
 public struct RunConfig: Codable, Equatable, Sendable {
     public var model: ModelConfig
     public var data: DataConfig
@@ -25,12 +28,9 @@ public enum ModelConfig: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let kind = try container.decode(String.self, forKey: .kind)
-        switch kind {
-        case "mlp": self = .mlp(try container.decode(MLPModelConfig.self, forKey: .mlp))
-        case "resnet18": self = .resnet18(try container.decode(ResNetModelConfig.self, forKey: .resnet18))
-        default:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "expected mlp or resnet18, found '\(kind)'")
+        switch try container.decode(ModelKind.self, forKey: .kind) {
+        case .mlp: self = .mlp(try container.decode(MLPModelConfig.self, forKey: .mlp))
+        case .resnet18: self = .resnet18(try container.decode(ResNetModelConfig.self, forKey: .resnet18))
         }
     }
 
@@ -38,10 +38,10 @@ public enum ModelConfig: Codable, Equatable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case .mlp(let config):
-            try container.encode("mlp", forKey: .kind)
+            try container.encode(ModelKind.mlp, forKey: .kind)
             try container.encode(config, forKey: .mlp)
         case .resnet18(let config):
-            try container.encode("resnet18", forKey: .kind)
+            try container.encode(ModelKind.resnet18, forKey: .kind)
             try container.encode(config, forKey: .resnet18)
         }
     }
@@ -58,14 +58,12 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
     public var width: Int
     public var inputChannels: Int
     public var classes: Int
-    /// "cifar" or "imagenet"
-    public var form: String
+    public var form: ResNetForm
     /// Weights removed from each weight tensor, model order (21 tensors); all 0 for the dense model.
     public var removedWeights: [Int]
-    /// "all-entries" or "io-only"
-    public var maskPattern: String
-    /// "winograd" (oneDNN's Winograd kernels where it has them; the default) or "direct"
-    public var convolution: String?
+    public var maskPattern: MaskPattern
+    /// Absent: winograd (oneDNN's Winograd kernels where it has them).
+    public var convolution: ConvolutionAlgorithm?
     /// A bottleneck model instead of the plain one (then nothing is removed).
     public var bottleneck: BottleneckConfig?
     /// Widened in chosen stages only: the channels of the four stages (absent: width, 2, 4 and
@@ -73,8 +71,8 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
     public var stageWidths: [Int]?
 
     public init(
-        width: Int, inputChannels: Int, classes: Int, form: String, removedWeights: [Int], maskPattern: String,
-        convolution: String? = nil, bottleneck: BottleneckConfig? = nil, stageWidths: [Int]? = nil
+        width: Int, inputChannels: Int, classes: Int, form: ResNetForm, removedWeights: [Int], maskPattern: MaskPattern,
+        convolution: ConvolutionAlgorithm? = nil, bottleneck: BottleneckConfig? = nil, stageWidths: [Int]? = nil
     ) {
         self.bottleneck = bottleneck
         self.stageWidths = stageWidths
@@ -90,8 +88,7 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
 
 /// A bottleneck model (docs/method.md section 1), resolved to its sizes. Bottleneck models have no masks.
 public struct BottleneckConfig: Codable, Equatable, Sendable {
-    /// "linear" or "nonlinear"
-    public var kind: String
+    public var kind: BottleneckKind
     /// Linear: the inner size of each weight tensor of the plain model (model order); non-linear:
     /// the inner width of each ResNet BasicBlock.
     public var innerSizes: [Int]
@@ -99,7 +96,7 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
     /// differs by the residual that `widesparse family` reports.
     public var targetWeights: Int
 
-    public init(kind: String, innerSizes: [Int], targetWeights: Int) {
+    public init(kind: BottleneckKind, innerSizes: [Int], targetWeights: Int) {
         self.kind = kind
         self.innerSizes = innerSizes
         self.targetWeights = targetWeights
@@ -112,21 +109,19 @@ public struct MLPModelConfig: Codable, Equatable, Sendable {
     public var width: Int
     public var classes: Int
     public var bias: Bool
-    /// "relu" or "identity"
-    public var activation: String
+    public var activation: ActivationKind
     public var batchNorm: Bool
-    /// "standard" or "ntk"
-    public var parameterisation: String
-    /// "uniform" or "normal"
-    public var initDistribution: String
+    public var parameterisation: Parameterisation
+    public var initDistribution: InitDistribution
     /// Weights removed from [first layer, last layer]; [0, 0] is the dense model.
     public var removedWeights: [Int]
     /// A (linear) bottleneck model instead of the plain one (then nothing is removed).
     public var bottleneck: BottleneckConfig?
 
     public init(
-        inputSize: Int, width: Int, classes: Int, bias: Bool, activation: String, batchNorm: Bool,
-        parameterisation: String, initDistribution: String, removedWeights: [Int], bottleneck: BottleneckConfig? = nil
+        inputSize: Int = 784, width: Int, classes: Int = 10, bias: Bool = true, activation: ActivationKind = .relu,
+        batchNorm: Bool = false, parameterisation: Parameterisation = .standard, initDistribution: InitDistribution = .uniform,
+        removedWeights: [Int] = [0, 0], bottleneck: BottleneckConfig? = nil
     ) {
         self.bottleneck = bottleneck
         self.inputSize = inputSize
@@ -143,16 +138,14 @@ public struct MLPModelConfig: Codable, Equatable, Sendable {
 
 /// Which data, which part of it, and how it is normalised.
 public struct DataConfig: Codable, Equatable, Sendable {
-    /// A DatasetName: "mnist5k", "mnist", "fashion-mnist", "cifar10", "cifar100", "svhn", "image-folder"
-    public var dataset: String
+    public var dataset: DatasetName
     /// Folder or file to read; nil for the dataset's default place.
     public var location: String?
     /// Train on a random subset of this many training samples (nil: all).
     public var trainSubset: Int?
     /// Hold out this many training samples (after subsetting) as a validation part.
     public var validationSize: Int
-    /// "fixed", "pixelwise", "per-channel" or "none"
-    public var normalisation: String
+    public var normalisation: NormalisationKind
     /// For "fixed": (x - mean) / std on pixels scaled to [0, 1].
     public var mean: Float
     public var std: Float
@@ -171,7 +164,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var minimumCropScale: Double?
 
     public init(
-        dataset: String, location: String?, trainSubset: Int?, validationSize: Int, normalisation: String,
+        dataset: DatasetName, location: String?, trainSubset: Int?, validationSize: Int, normalisation: NormalisationKind,
         mean: Float, std: Float
     ) {
         self.dataset = dataset
@@ -212,15 +205,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var momentum: Double
     public var nesterov: Bool
     public var weightDecay: Double
-    /// "constant", "multistep" or "cosine"
-    public var schedule: String
+    public var schedule: ScheduleKind
     /// For "multistep": the epochs at which the rate is multiplied by `gamma`.
     public var milestones: [Int]
     public var gamma: Double
 
     public init(
         epochs: Int, batchSize: Int, evalBatchSize: Int, learningRate: Double, momentum: Double, nesterov: Bool,
-        weightDecay: Double, schedule: String, milestones: [Int], gamma: Double
+        weightDecay: Double, schedule: ScheduleKind, milestones: [Int], gamma: Double
     ) {
         self.epochs = epochs
         self.batchSize = batchSize

@@ -1,13 +1,6 @@
+import Choices
 import NeuralNetwork
 import TensorCore
-
-/// Which entries a mask may remove.
-public enum MaskPattern: String, Codable, CaseIterable, Sendable {
-    /// A uniform random subset of all entries of the weight tensor.
-    case allEntries = "all-entries"
-    /// Whole k x k kernels: a uniform random subset of (out, in) channel pairs (paper Appendix C).
-    case ioOnly = "io-only"
-}
 
 /// A 0/1 mask of `shape` with exactly `removed` zeros at uniformly random positions over all
 /// entries, a pure function of (master seed, layer name, shape, removed count).

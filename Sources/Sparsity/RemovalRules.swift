@@ -1,17 +1,7 @@
+import Choices
 import NeuralNetwork
 
-/// How the weights removed from a wide model are spread over its layers (docs/method.md section 2).
-/// Every rule hits the requested total exactly and leaves every layer at least one weight.
-public enum RemovalRule: String, Codable, CaseIterable, Sendable {
-    /// The paper's rule: remove from the largest layers first, levelling them down together.
-    case levelDown = "level-down"
-    /// The same connectivity in every layer, i.e. removals proportional to layer size.
-    case uniform
-    /// Erdős-Rényi-kernel (RigL, Evci et al. 2020): a layer's density is proportional to
-    /// (sum of its dimensions) / (product of its dimensions), scaled to the budget; layers that
-    /// would exceed density 1 stay dense and the scale is solved again for the rest.
-    case erk
-
+extension RemovalRule {
     /// Weights to remove from each layer (model order) so that `total` are removed in all.
     public func removals(total: Int, layers: [WeightShape]) throws -> [Int] {
         let sizes = layers.map(\.count)

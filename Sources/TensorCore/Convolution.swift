@@ -1,4 +1,5 @@
 import CDNNL
+import Choices
 
 /// The geometry of a 2-D convolution (PyTorch's Conv2d with equal padding on both sides).
 public struct ConvolutionGeometry: Hashable, Sendable {
@@ -40,16 +41,6 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     public func outputShape(in layout: ImageLayout) -> [Int] {
         layout.shape(batch: batch, channels: outChannels, height: outputHeight, width: outputWidth)
     }
-}
-
-/// How a convolution is computed.
-public enum ConvolutionAlgorithm: String, Codable, Sendable, CaseIterable {
-    /// Direct convolution: exact sums of products.
-    case direct
-    /// oneDNN's Winograd F(4x4, 3x3) where it has it (3x3, stride 1, blocked layout), direct
-    /// elsewhere: 2.3-2.8x faster here, with rounding errors about 10x those of direct sums
-    /// (relative ~1e-5 instead of ~1e-6 in float32).
-    case winograd
 }
 
 /// oneDNN's convolution primitives (forward, backward data, backward weights) for one geometry,

@@ -1,15 +1,9 @@
+import Choices
 import Foundation
 import Models
 import NeuralNetwork
 import RunRecords
 import TensorCore
-
-/// How a masked fully connected layer is computed: as dense maths with the mask multiplied in,
-/// or on its kept weights only (`SparseLinear`); `auto` measures both on this machine (for
-/// unmasked layers too). With `sparse`, masked layers go sparse and unmasked ones by measurement.
-public enum ExecutionChoice: String, Codable, CaseIterable, Sendable {
-    case auto, dense, sparse
-}
 
 /// execution.json: the path each weight layer of a run took. Written when the run starts and
 /// reused when it resumes (a sparse layer's checkpoint holds only its kept weights).

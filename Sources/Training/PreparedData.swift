@@ -1,3 +1,4 @@
+import Choices
 import Datasets
 import RunRecords
 import TensorCore
@@ -40,7 +41,7 @@ extension DataConfig {
     /// then normalises, with pixel-wise statistics from the remaining training part only.
     public func prepare(masterSeed: UInt64, cache: DatasetCache = DatasetCache()) throws -> PreparedData {
         try validate()
-        let name = try parseChoice(dataset, field: "dataset", as: DatasetName.self)
+        let name = dataset
         if name == .imageFolder { return try prepareImageFolder(masterSeed: masterSeed) }
         var split = try cache.split(name, location: location)
         if let trainSubset {

@@ -1,3 +1,4 @@
+import Choices
 import Datasets
 import Foundation
 import RunRecords
@@ -13,7 +14,7 @@ extension TrainingRun {
         case .resnet18(let resnet): ("resnet18", resnet.width)
         }
         let method = [budget?.method, budget?.rule, budget?.ioOnly == true ? "io-only" : nil].compactMap { $0 }.joined(separator: "-")
-        let parts = [model, config.data.dataset, "w\(width)", method.isEmpty ? nil : method, "s\(config.seed)",
+        let parts = [model, config.data.dataset.rawValue, "w\(width)", method.isEmpty ? nil : method, "s\(config.seed)",
                      String(TrainingRun.identifier(of: config).prefix(6))]
         return parts.compactMap { $0 }.joined(separator: "-")
     }
@@ -27,7 +28,7 @@ extension TrainingRun {
         case .mlp(let mlp): values += [("model", .text("mlp")), ("width", .number(Double(mlp.width)))]
         case .resnet18(let resnet): values += [("model", .text("resnet18-\(resnet.form)")), ("width", .number(Double(resnet.width)))]
         }
-        values += [("dataset", .text(config.data.dataset))]
+        values += [("dataset", .text(config.data.dataset.rawValue))]
         if let budget {
             values.append(("method", .text(budget.method)))
             if let rule = budget.rule { values.append(("rule", .text(rule))) }
@@ -44,11 +45,8 @@ extension TrainingRun {
 
     /// What makes this attempt: program, threads, execution, budget, data files.
     func runInfo(execution: ExecutionChoice, record: ExecutionRecord, firstEpoch: Int) throws -> RunInfo {
-        var files: [DataFileRecord] = []
-        if let dataset = DatasetName(rawValue: config.data.dataset) {
-            files = try dataset.fileDigests(location: config.data.location).map {
-                DataFileRecord(path: $0.path, bytes: $0.bytes, fnv1a64: $0.fnv1a64, ofListing: $0.ofListing ? true : nil)
-            }
+        let files = try config.data.dataset.fileDigests(location: config.data.location).map {
+            DataFileRecord(path: $0.path, bytes: $0.bytes, fnv1a64: $0.fnv1a64, ofListing: $0.ofListing ? true : nil)
         }
         return RunInfo(
             threads: ComputeThreads.current, executionRequested: execution.rawValue, executionChosen: record.chosenBy,

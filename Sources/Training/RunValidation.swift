@@ -1,3 +1,4 @@
+import Choices
 import Datasets
 import Models
 import NeuralNetwork
@@ -32,9 +33,6 @@ extension MLPModelConfig {
         try positive(inputSize, "input-size")
         try positive(width, "width")
         try positive(classes, "classes")
-        _ = try parseChoice(activation, field: "activation", as: ActivationKind.self)
-        let parameterisation = try parseChoice(self.parameterisation, field: "parameterisation", as: Parameterisation.self)
-        _ = try parseChoice(initDistribution, field: "init", as: InitDistribution.self)
         if parameterisation == .ntk && bias {
             throw ConfigError(field: "bias", expected: "no biases with the NTK parameterisation (pass --no-bias)", found: "biases on")
         }
@@ -48,19 +46,16 @@ extension MLPModelConfig {
                 found: "\(removed)")
         }
         if let bottleneck {
-            guard try bottleneck.kindValue() == .linear else {
+            guard bottleneck.kind == .linear else {
                 throw ConfigError(field: "bottleneck.kind", expected: "linear (the non-linear bottleneck does not apply to MLP-1)", found: "'\(bottleneck.kind)'")
             }
-            let plain = MLP1Configuration(inputSize: inputSize, width: width, classes: classes).weightShapes
+            let plain = MLPModelConfig(inputSize: inputSize, width: width, classes: classes).plainWeightShapes
             try bottleneck.validate(limits: plain.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
         }
     }
 }
 
 extension BottleneckConfig {
-    /// The kind, checked.
-    public func kindValue() throws -> BottleneckKind { try parseChoice(kind, field: "bottleneck.kind", as: BottleneckKind.self) }
-
     /// One inner size per (name, largest size), each within 1...largest; nothing removed.
     func validate(limits: [(name: String, largest: Int)], removedWeights: [Int]) throws {
         guard innerSizes.count == limits.count else {
@@ -80,17 +75,12 @@ extension BottleneckConfig {
 
 extension ResNetModelConfig {
     /// The convolution algorithm (Winograd unless the config says otherwise).
-    public func convolutionAlgorithm() throws -> ConvolutionAlgorithm {
-        try parseChoice(convolution ?? ConvolutionAlgorithm.winograd.rawValue, field: "convolution", as: ConvolutionAlgorithm.self)
-    }
+    public var convolutionAlgorithm: ConvolutionAlgorithm { convolution ?? .winograd }
 
     public func validate() throws {
         for (value, field) in [(width, "width"), (inputChannels, "input-channels"), (classes, "classes")] where value < 1 {
             throw ConfigError(field: field, expected: "a positive number", found: "\(value)")
         }
-        let form = try parseChoice(self.form, field: "form", as: ResNetForm.self)
-        _ = try parseChoice(maskPattern, field: "mask-pattern", as: MaskPattern.self)
-        _ = try convolutionAlgorithm()
         if let stageWidths, stageWidths.count != 4 || stageWidths.contains(where: { $0 < 1 }) {
             throw ConfigError(field: "stageWidths", expected: "4 positive channel counts (one per stage)", found: stageWidths.map(String.init).joined(separator: ","))
         }
@@ -102,7 +92,7 @@ extension ResNetModelConfig {
             throw ConfigError(field: "removed", expected: "a count in 0...\(shape.count - 1) for \(shape.name)", found: "\(removed)")
         }
         if let bottleneck {
-            switch try bottleneck.kindValue() {
+            switch bottleneck.kind {
             case .linear:
                 try bottleneck.validate(limits: shapes.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
             case .nonlinear:
@@ -112,30 +102,17 @@ extension ResNetModelConfig {
         }
     }
 
-    /// The bottleneck of the model, if it has one (validate first).
-    public var bottleneckValue: Bottleneck? {
-        guard let bottleneck, let kind = BottleneckKind(rawValue: bottleneck.kind) else { return nil }
-        return Bottleneck(kind: kind, innerSizes: bottleneck.innerSizes)
-    }
-}
-
-extension MLPModelConfig {
-    /// The linear bottleneck's inner sizes, if the model has one (validate first).
-    public var linearBottleneck: [Int]? { bottleneck?.innerSizes }
+    /// The bottleneck of the model, if it has one.
+    public var bottleneckValue: Bottleneck? { bottleneck.map { Bottleneck(kind: $0.kind, innerSizes: $0.innerSizes) } }
 }
 
 extension DataConfig {
     public func validate() throws {
-        _ = try parseChoice(dataset, field: "dataset", as: DatasetName.self)
-        let normalisation = ["fixed", "pixelwise", "per-channel", "none"]
-        guard normalisation.contains(self.normalisation) else {
-            throw ConfigError(field: "normalise", expected: "one of \(normalisation.joined(separator: ", "))", found: "'\(self.normalisation)'")
-        }
-        if self.normalisation == "fixed" && !(std > 0 && std.isFinite) {
+        if normalisation == .fixed && !(std > 0 && std.isFinite) {
             throw ConfigError(field: "std", expected: "a positive number", found: "\(std)")
         }
         if !mean.isFinite { throw ConfigError(field: "mean", expected: "a finite number", found: "\(mean)") }
-        if self.normalisation == "per-channel" {
+        if normalisation == .perChannel {
             guard let means = channelMeans, let stds = channelStds, means.count == stds.count, !means.isEmpty,
                   stds.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw ConfigError(
@@ -157,8 +134,8 @@ extension DataConfig {
                 field: "validation-size", expected: "fewer samples than the training subset (\(trainSubset))",
                 found: "\(validationSize)")
         }
-        if dataset == DatasetName.imageFolder.rawValue {
-            if self.normalisation == "pixelwise" {
+        if dataset == .imageFolder {
+            if normalisation == .pixelwise {
                 throw ConfigError(field: "normalise", expected: "fixed, per-channel or none for image folders", found: "pixelwise")
             }
             if cropPadding ?? 0 > 0 {
@@ -179,10 +156,10 @@ extension DataConfig {
 
     var normalisationValue: Normalisation {
         switch normalisation {
-        case "pixelwise": return .pixelwise
-        case "per-channel": return .perChannel(means: channelMeans ?? [], stds: channelStds ?? [])
-        case "none": return .none
-        default: return .fixed(mean: mean, std: std)
+        case .pixelwise: return .pixelwise
+        case .perChannel: return .perChannel(means: channelMeans ?? [], stds: channelStds ?? [])
+        case .scaledOnly: return .none
+        case .fixed: return .fixed(mean: mean, std: std)
         }
     }
 }
@@ -208,9 +185,9 @@ extension TrainingConfig {
     /// The schedule named by `schedule`, checked.
     public func scheduleValue() throws -> LearningRateSchedule {
         switch schedule {
-        case "constant":
+        case .constant:
             return .constant
-        case "multistep":
+        case .multistep:
             guard !milestones.isEmpty, zip(milestones, milestones.dropFirst()).allSatisfy({ $0 < $1 }),
                   milestones.first! > 0 else {
                 throw ConfigError(
@@ -219,10 +196,8 @@ extension TrainingConfig {
             }
             guard gamma > 0 && gamma.isFinite else { throw ConfigError(field: "gamma", expected: "a positive factor", found: "\(gamma)") }
             return .multiStep(milestones: milestones, gamma: gamma)
-        case "cosine":
+        case .cosine:
             return .cosine(epochs: epochs)
-        default:
-            throw ConfigError(field: "schedule", expected: "one of constant, multistep, cosine", found: "'\(schedule)'")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Choices
 import Datasets
 import Foundation
 import Models
@@ -225,16 +226,15 @@ public func buildResNet(_ config: ResNetModelConfig, masterSeed: UInt64, sampleS
     guard config.classes == classes else {
         throw ConfigError(field: "classes", expected: "\(classes) (the classes of the data)", found: "\(config.classes)")
     }
-    let form = try parseChoice(config.form, field: "form", as: ResNetForm.self)
     let model = ResNet18(
-        width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: form, stageWidths: config.stageWidths,
-        convolution: try config.convolutionAlgorithm(), bottleneck: config.bottleneckValue)
+        width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: config.form, stageWidths: config.stageWidths,
+        convolution: config.convolutionAlgorithm, bottleneck: config.bottleneckValue)
     if config.bottleneck != nil {
         // Bottleneck models have no masks.
         model.initialise(masterSeed: masterSeed)
         return model
     }
-    let pattern = try parseChoice(config.maskPattern, field: "mask-pattern", as: MaskPattern.self)
+    let pattern = config.maskPattern
     for (shape, removed) in zip(model.weightParameters.map(\.shape), config.removedWeights)
     where pattern == .ioOnly && removed % shape.kernelSize != 0 {
         throw ConfigError(field: "removed", expected: "whole kernels of \(shape.kernelSize) weights for \(shape.name) with io-only masks", found: "\(removed)")
@@ -254,13 +254,7 @@ public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: I
     guard config.classes == classes else {
         throw ConfigError(field: "classes", expected: "\(classes) (the classes of the data)", found: "\(config.classes)")
     }
-    let model = MLP1(MLP1Configuration(
-        inputSize: config.inputSize, width: config.width, classes: config.classes, bias: config.bias,
-        activation: try parseChoice(config.activation, field: "activation", as: ActivationKind.self),
-        batchNorm: config.batchNorm,
-        parameterisation: try parseChoice(config.parameterisation, field: "parameterisation", as: Parameterisation.self),
-        initDistribution: try parseChoice(config.initDistribution, field: "init", as: InitDistribution.self),
-        linearBottleneck: config.linearBottleneck))
+    let model = MLP1(config)
     // Bottleneck models have no masks.
     if config.bottleneck == nil { applyMasks(to: model.weightLayers, removals: config.removedWeights, masterSeed: masterSeed) }
     model.initialise(masterSeed: masterSeed)

@@ -1,4 +1,6 @@
+import RunRecords
 import ArgumentParser
+import Choices
 import Foundation
 import Models
 import NeuralNetwork
@@ -78,9 +80,9 @@ public struct BenchMLP: ParsableCommand {
     /// The median over windows of the mean step time in seconds, and whether too few windows
     /// were clean (the machine was busy).
     private func measureSteps(width: Int, density: Double, masked: Bool) throws -> (seconds: Double, contended: Bool) {
-        let model = MLP1(MLP1Configuration(inputSize: 784, width: width, classes: 10))
+        let model = MLP1(MLPModelConfig(inputSize: 784, width: width, classes: 10))
         if let familyWeights, masked {
-            let shapes = MLP1Configuration(width: width).weightShapes
+            let shapes = MLPModelConfig(width: width).weightShapes
             let removals = try RemovalRule.uniform.removals(total: shapes.map(\.count).reduce(0, +) - familyWeights, layers: shapes)
             applyMasks(to: model.weightLayers, removals: removals, masterSeed: 1)
         } else {

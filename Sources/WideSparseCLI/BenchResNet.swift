@@ -1,4 +1,5 @@
 import ArgumentParser
+import Choices
 import Foundation
 import Models
 import NeuralNetwork
@@ -126,4 +127,3 @@ func peakResidentKiB() -> Int {
     return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
 }
 
-extension ConvolutionAlgorithm: ExpressibleByArgument {}

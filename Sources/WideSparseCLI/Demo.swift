@@ -70,18 +70,16 @@ public struct Demo: ParsableCommand {
                 print("width \(width): infeasible: \(error)")
                 continue
             }
-            var model = MLPModelConfig(
-                inputSize: 784, width: width, classes: 10, bias: true, activation: "relu", batchNorm: false,
-                parameterisation: "standard", initDistribution: "uniform", removedWeights: [0, 0])
+            var model = MLPModelConfig(inputSize: 784, width: width, classes: 10)
             model.take(plan)
             let config = RunConfig(
                 model: .mlp(model),
                 data: DataConfig(
-                    dataset: "mnist5k", location: dataDir, trainSubset: nil, validationSize: 0, normalisation: "fixed",
+                    dataset: .mnist5k, location: dataDir, trainSubset: nil, validationSize: 0, normalisation: .fixed,
                     mean: 0.1307, std: 0.3081),
                 training: TrainingConfig(
                     epochs: epochs, batchSize: 100, evalBatchSize: 1000, learningRate: 0.1, momentum: 0, nesterov: false,
-                    weightDecay: 0, schedule: "constant", milestones: [], gamma: 0.1),
+                    weightDecay: 0, schedule: .constant, milestones: [], gamma: 0.1),
                 seed: seed)
             let directory = "\(out)/width-\(width)-\(TrainingRun.identifier(of: config))"
             let budget = RequestedBudget(

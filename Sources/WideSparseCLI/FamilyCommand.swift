@@ -1,4 +1,5 @@
 import ArgumentParser
+import Choices
 import Foundation
 import Models
 import NeuralNetwork

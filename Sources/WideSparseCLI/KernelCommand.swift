@@ -1,3 +1,4 @@
+import Choices
 import ArgumentParser
 import Datasets
 import Foundation
@@ -40,7 +41,7 @@ struct KernelInputOptions: ParsableArguments {
             return InputPairs(x: x, y: y, dimension: dimension)
         }
         let data = try DataConfig(
-            dataset: input.rawValue, location: dataDir, trainSubset: nil, validationSize: 0, normalisation: "pixelwise",
+            dataset: try DatasetName.named(input.rawValue), location: dataDir, trainSubset: nil, validationSize: 0, normalisation: .pixelwise,
             mean: 0, std: 1
         ).prepare(masterSeed: seed)
         let test = data.test

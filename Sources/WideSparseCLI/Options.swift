@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Choices
 import Datasets
 import Models
 import NeuralNetwork
@@ -8,6 +9,9 @@ import Sparsity
 import Training
 
 extension DatasetName: ExpressibleByArgument {}
+extension NormalisationKind: ExpressibleByArgument {}
+extension ConvolutionAlgorithm: ExpressibleByArgument {}
+
 extension ActivationKind: ExpressibleByArgument {}
 extension Parameterisation: ExpressibleByArgument {}
 extension InitDistribution: ExpressibleByArgument {}
@@ -37,7 +41,7 @@ public struct DataOptions: ParsableArguments {
     var validationSize: Int = 0
 
     @Option(help: "Normalisation: fixed (--mean/--std), per-channel (--channel-means/--channel-stds), pixelwise (per-pixel statistics of the training part) or none (default: fixed; per-channel for ResNet-18 on 3-channel data).")
-    var normalise: String?
+    var normalise: NormalisationKind?
 
     @Option(help: "Mean for --normalise fixed, on pixels scaled to [0, 1].")
     var mean: Float = 0.1307
@@ -48,9 +52,9 @@ public struct DataOptions: ParsableArguments {
     public init() {}
 
     /// The data config, with `defaultNormalisation` when --normalise is not given.
-    func config(defaultNormalisation: String = "fixed") -> DataConfig {
+    func config(defaultNormalisation: NormalisationKind = .fixed) -> DataConfig {
         DataConfig(
-            dataset: dataset.rawValue, location: dataDir, trainSubset: trainSubset, validationSize: validationSize,
+            dataset: dataset, location: dataDir, trainSubset: trainSubset, validationSize: validationSize,
             normalisation: normalise ?? defaultNormalisation, mean: mean, std: std)
     }
 }
@@ -78,7 +82,7 @@ public struct TrainingOptions: ParsableArguments {
     @Option(help: "Weight decay, applied to every parameter (default: MLP 0, ResNet-18 5e-4).")
     var weightDecay: Double?
 
-    @Option(help: "Learning-rate schedule: constant, multistep or cosine (default: MLP constant, ResNet-18 multistep).")
+    @Option(help: ArgumentHelp("Learning-rate schedule: \(ScheduleKind.names) (default: MLP constant, ResNet-18 multistep).", valueName: "schedule"))
     var schedule: String?
 
     @Option(help: "Epochs where the multistep schedule multiplies the rate by --gamma, comma-separated.")
@@ -100,13 +104,13 @@ public struct TrainingOptions: ParsableArguments {
     /// The paper's settings for each model (docs/method.md section 5).
     static let mlpDefaults = TrainingConfig(
         epochs: 300, batchSize: 100, evalBatchSize: 1000, learningRate: 0.1, momentum: 0, nesterov: false,
-        weightDecay: 0, schedule: "constant", milestones: [], gamma: 0.1)
+        weightDecay: 0, schedule: .constant, milestones: [], gamma: 0.1)
     static let resNetDefaults = TrainingConfig(
         epochs: 300, batchSize: 128, evalBatchSize: 1000, learningRate: 0.1, momentum: 0.9, nesterov: false,
-        weightDecay: 5e-4, schedule: "multistep", milestones: [50, 120, 200], gamma: 0.1)
+        weightDecay: 5e-4, schedule: .multistep, milestones: [50, 120, 200], gamma: 0.1)
 
     func config(defaults: TrainingConfig = TrainingOptions.mlpDefaults) throws -> TrainingConfig {
-        let schedule = self.schedule ?? defaults.schedule
+        let schedule = try reportingErrors { try self.schedule.map { try ScheduleKind.named($0) } ?? defaults.schedule }
         let parsed = try milestones.split(separator: ",").map { part -> Int in
             guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
                 throw ValidationError("--milestones: expected comma-separated epochs, found '\(milestones)'")
@@ -117,7 +121,7 @@ public struct TrainingOptions: ParsableArguments {
             epochs: epochs ?? defaults.epochs, batchSize: batchSize ?? defaults.batchSize, evalBatchSize: evalBatchSize,
             learningRate: lr ?? defaults.learningRate, momentum: momentum ?? defaults.momentum,
             nesterov: nesterov, weightDecay: weightDecay ?? defaults.weightDecay, schedule: schedule,
-            milestones: schedule == "multistep" ? parsed : [], gamma: gamma)
+            milestones: schedule == .multistep ? parsed : [], gamma: gamma)
     }
 }
 

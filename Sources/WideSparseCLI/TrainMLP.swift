@@ -1,4 +1,5 @@
 import ArgumentParser
+import Choices
 import Experiments
 import Foundation
 import Models
@@ -146,9 +147,9 @@ public struct MLPOptions: ParsableArguments {
                 architecture: .mlp1(inputSize: inputSize, classes: classes), width: width, weights: weights, weightsOfWidth: weightsOfWidth)
         }
         var config = MLPModelConfig(
-            inputSize: inputSize, width: width, classes: classes, bias: !noBias, activation: activation.rawValue,
-            batchNorm: batchNorm, parameterisation: parameterisation.rawValue,
-            initDistribution: (initDistribution ?? (parameterisation == .ntk ? .normal : .uniform)).rawValue,
+            inputSize: inputSize, width: width, classes: classes, bias: !noBias, activation: activation,
+            batchNorm: batchNorm, parameterisation: parameterisation,
+            initDistribution: initDistribution ?? (parameterisation == .ntk ? .normal : .uniform),
             removedWeights: [0, 0])
         config.take(model)
         let budget = RequestedBudget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Choices
 import Datasets
 import Foundation
 import Models
@@ -127,16 +128,16 @@ public struct TrainResNet: ParsableCommand {
         }
         let means = try parseFloats(channelMeans, option: "--channel-means")
         let stds = try parseFloats(channelStds, option: "--channel-stds")
-        var dataConfig = data.config(defaultNormalisation: colour ? "per-channel" : "fixed")
-        let perChannel = dataConfig.normalisation == "per-channel"
+        var dataConfig = data.config(defaultNormalisation: colour ? .perChannel : .fixed)
+        let perChannel = dataConfig.normalisation == .perChannel
         let folder = dataset == .imageFolder
         dataConfig = dataConfig.with(
             channelMeans: perChannel ? means : nil, channelStds: perChannel ? stds : nil,
             cropPadding: cropPadding ?? (colour && !folder ? 4 : 0), horizontalFlip: (flip ?? (colour ? .on : .off)) == .on)
         if folder { dataConfig = dataConfig.with(imageSize: imageSize, resizeSize: resizeSize, minimumCropScale: minCropScale) }
         var modelConfig = ResNetModelConfig(
-            width: width, inputChannels: dataset.channels, classes: classes, form: form.rawValue, removedWeights: [],
-            maskPattern: MaskPattern.allEntries.rawValue, convolution: convolution.rawValue)
+            width: width, inputChannels: dataset.channels, classes: classes, form: form, removedWeights: [],
+            maskPattern: .allEntries, convolution: convolution)
         modelConfig.take(model)
         let config = RunConfig(
             model: .resnet18(modelConfig),

@@ -1,3 +1,4 @@
+import Choices
 import Models
 import NeuralNetwork
 import RunRecords
@@ -56,8 +57,9 @@ public enum Architecture: Equatable, Sendable {
     public func layers(width: Int, stageWidths: [Int]?, bottleneck: Bottleneck? = nil) -> [WeightShape] {
         switch self {
         case .mlp1(let inputSize, let classes):
-            let linear: [Int]? = if case .linear(let sizes) = bottleneck { sizes } else { nil }
-            return MLP1Configuration(inputSize: inputSize, width: width, classes: classes, linearBottleneck: linear).weightShapes
+            let plain = MLPModelConfig(inputSize: inputSize, width: width, classes: classes).plainWeightShapes
+            if case .linear(let sizes) = bottleneck { return linearBottleneckShapes(plain, innerSizes: sizes) }
+            return plain
         case .resNet18(let inputChannels, let classes, let form, _):
             return resNet18WeightShapes(
                 width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stageWidths, bottleneck: bottleneck)

@@ -1,3 +1,4 @@
+import Choices
 import NeuralNetwork
 import RunRecords
 

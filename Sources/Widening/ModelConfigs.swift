@@ -6,7 +6,7 @@ extension WidenedModel {
     public var bottleneckConfig: BottleneckConfig? {
         guard let bottleneck, let target = targetWeights else { return nil }
         if bottleneck.kind == .nonlinear && bottleneck.innerSizes == bottleneck.fullSizes { return nil }
-        return BottleneckConfig(kind: bottleneck.kind.rawValue, innerSizes: bottleneck.innerSizes, targetWeights: target)
+        return BottleneckConfig(kind: bottleneck.kind, innerSizes: bottleneck.innerSizes, targetWeights: target)
     }
 
     /// Removals per weight tensor of the plain model: zeros without masks (a linear
@@ -35,6 +35,6 @@ extension ResNetModelConfig {
         stageWidths = model.stageWidths
         bottleneck = model.bottleneckConfig
         removedWeights = model.plainRemovals
-        if let pattern = model.maskPattern { maskPattern = pattern.rawValue }
+        if let pattern = model.maskPattern { maskPattern = pattern }
     }
 }

@@ -1,3 +1,4 @@
+import Choices
 import RunRecords
 
 /// Models of growing width built by one method at one budget: by default the weights of the

@@ -1,3 +1,4 @@
+import Choices
 import Experiments
 import Foundation
 import Models
@@ -98,10 +99,10 @@ struct BottleneckTests {
         let target = 784 * 5 + 5 * 10
         for width in [6, 10, 20, 40, 80, 160, 320, 640] {
             let plan = try BottleneckMember(.linear, .mlp1(inputSize: 784, classes: 10), width: width, targetWeights: target, atBaseWidth: false)
-            let model = MLP1(MLP1Configuration(width: width, linearBottleneck: plan.innerSizes))
+            let model = MLP1(MLPModelConfig(width: width, bottleneck: BottleneckConfig(kind: .linear, innerSizes: plan.innerSizes, targetWeights: target)))
             #expect(model.weightParameters.map(\.parameter.value.count).reduce(0, +) == target + plan.residual)
             let twin = closestTotalByTrying(fulls: plan.fullSizes, target: target) { sizes in
-                MLP1Configuration(width: width, linearBottleneck: sizes).weightShapes.map(\.count).reduce(0, +)
+                MLPModelConfig(width: width, bottleneck: BottleneckConfig(kind: .linear, innerSizes: sizes, targetWeights: target)).weightShapes.map(\.count).reduce(0, +)
             }
             #expect(plan.weights == twin, "width \(width)")
         }
@@ -138,7 +139,7 @@ struct BottleneckTests {
     func linearAtBaseWidthIsTheSameFunctionClass() throws {
         let plan = try BottleneckMember(.linear, .mlp1(inputSize: 12, classes: 10), width: 5, targetWeights: 12 * 5 + 5 * 10, atBaseWidth: true)
         #expect(plan.innerSizes == [5, 5] && plan.fraction == 1)
-        let factored = MLP1(MLP1Configuration(inputSize: 12, width: 5, linearBottleneck: plan.innerSizes))
+        let factored = MLP1(MLPModelConfig(inputSize: 12, width: 5, bottleneck: BottleneckConfig(kind: .linear, innerSizes: plan.innerSizes, targetWeights: 12 * 5 + 5 * 10)))
         factored.initialise(masterSeed: 3)
         // A few steps of SGD, so the factors are trained rather than drawn.
         let optimizer = SGD(parameters: factored.parameters, learningRate: 0.1, momentum: 0.9)
@@ -151,7 +152,7 @@ struct BottleneckTests {
             _ = factored.backward(loss.gradient, needsInputGradient: false)
             optimizer.step()
         }
-        let dense = MLP1(MLP1Configuration(inputSize: 12, width: 5))
+        let dense = MLP1(MLPModelConfig(inputSize: 12, width: 5))
         for (plainLayer, factors) in [(dense.fc1.linears[0], factored.fc1.linears), (dense.fc2.linears[0], factored.fc2.linears)] {
             let (first, second) = (factors[0], factors[1])
             for o in 0..<plainLayer.outFeatures {
@@ -228,7 +229,7 @@ struct BottleneckTests {
             Issue.record("expected a bottleneck ResNet config")
             return
         }
-        #expect(bottleneck.kind == "linear" && bottleneck.targetWeights == 2724 * 4 + 9 * 2 + 8 * 10 * 2)
+        #expect(bottleneck.kind == .linear && bottleneck.targetWeights == 2724 * 4 + 9 * 2 + 8 * 10 * 2)
         func values(_ seed: UInt64) throws -> [[Float]] {
             try buildResNet(resnet, masterSeed: seed, sampleShape: [1, 28, 28], classes: 10).parameters.map(\.value.scalars)
         }

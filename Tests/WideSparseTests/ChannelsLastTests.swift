@@ -1,3 +1,4 @@
+import Choices
 import Models
 import NeuralNetwork
 import TensorCore

@@ -1,4 +1,5 @@
 import CZlib
+import Choices
 import Datasets
 import Foundation
 import TensorCore

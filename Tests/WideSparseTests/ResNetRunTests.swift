@@ -15,10 +15,10 @@ struct ResNetRunTests {
         let kept = 2724 * 16 * 16 + 9 * 3 * 16 + 8 * 100 * 16 - model.removedWeights.reduce(0, +)
         #expect(kept == 2724 * 64 + 9 * 3 * 8 + 8 * 100 * 8)
         #expect(config.training.momentum == 0.9 && config.training.weightDecay == 5e-4 && config.training.batchSize == 128)
-        #expect(config.training.schedule == "multistep" && config.training.milestones == [50, 120, 200])
-        #expect(config.data.normalisation == "per-channel" && config.data.cropPadding == 4 && config.data.horizontalFlip == true)
+        #expect(config.training.schedule == .multistep && config.training.milestones == [50, 120, 200])
+        #expect(config.data.normalisation == .perChannel && config.data.cropPadding == 4 && config.data.horizontalFlip == true)
         let gray = try TrainResNet.parse(["--dataset", "fashion-mnist"]).resolvedConfig()
-        #expect(gray.data.normalisation == "fixed" && gray.data.cropPadding == 0 && gray.data.horizontalFlip == false)
+        #expect(gray.data.normalisation == .fixed && gray.data.cropPadding == 0 && gray.data.horizontalFlip == false)
         #expect(throws: Error.self) { try TrainResNet.parse(["--width", "4", "--weights-of-width", "8"]).resolvedConfig() }
     }
 

@@ -1,3 +1,4 @@
+import Choices
 import Datasets
 import Models
 import NeuralNetwork

@@ -1,3 +1,4 @@
+import Choices
 import Foundation
 import Models
 import NeuralNetwork
@@ -109,7 +110,7 @@ struct SparseMLPTests {
     @Test("Logits and every gradient equal the dense-masked model's")
     func sameAsDense() {
         func model() -> MLP1 {
-            let model = MLP1(MLP1Configuration(inputSize: 30, width: 40, classes: 7))
+            let model = MLP1(MLPModelConfig(inputSize: 30, width: 40, classes: 7))
             applyMasks(to: model.weightLayers, removals: [1100, 200], masterSeed: 3)
             model.initialise(masterSeed: 4)
             return model

@@ -1,3 +1,4 @@
+import Choices
 import Foundation
 import RunRecords
 import TensorCore
@@ -8,12 +9,12 @@ import Training
 func mnist5kConfig(width: Int = 64, removed: [Int] = [0, 0], epochs: Int, subset: Int? = nil, seed: UInt64 = 0) -> RunConfig {
     RunConfig(
         model: .mlp(MLPModelConfig(
-            inputSize: 784, width: width, classes: 10, bias: true, activation: "relu", batchNorm: false,
-            parameterisation: "standard", initDistribution: "uniform", removedWeights: removed)),
-        data: DataConfig(dataset: "mnist5k", location: nil, trainSubset: subset, validationSize: 0, normalisation: "fixed", mean: 0.1307, std: 0.3081),
+            inputSize: 784, width: width, classes: 10, bias: true, activation: .relu, batchNorm: false,
+            parameterisation: .standard, initDistribution: .uniform, removedWeights: removed)),
+        data: DataConfig(dataset: .mnist5k, location: nil, trainSubset: subset, validationSize: 0, normalisation: .fixed, mean: 0.1307, std: 0.3081),
         training: TrainingConfig(
             epochs: epochs, batchSize: 100, evalBatchSize: 1000, learningRate: 0.1, momentum: 0, nesterov: false,
-            weightDecay: 0, schedule: "constant", milestones: [], gamma: 0.1),
+            weightDecay: 0, schedule: .constant, milestones: [], gamma: 0.1),
         seed: seed)
 }
 
@@ -125,16 +126,28 @@ struct TrainingTests {
     }
 }
 
+/// `config` as config.json, with one piece of text replaced, decoded again (as a hand-edited file is).
+@discardableResult
+func decodeEdited(_ config: RunConfig, replacing original: String, with edited: String) throws -> RunConfig {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let text = String(decoding: try encoder.encode(config), as: UTF8.self)
+    #expect(text.contains(original))
+    return try JSONDecoder().decode(RunConfig.self, from: Data(text.replacingOccurrences(of: original, with: edited).utf8))
+}
+
 @Suite("Impossible configurations are refused before any work, naming the field")
 struct ConfigValidationTests {
     @Test func namesTheField() {
         var config = mnist5kConfig(epochs: 0)
         #expect(throws: ConfigError(field: "epochs", expected: "at least 1", found: "0")) { try config.validate() }
         config = mnist5kConfig(epochs: 1)
-        config.model.mlp?.activation = "tanh"
-        #expect(throws: ConfigError(field: "activation", expected: "one of relu, identity", found: "'tanh'")) { try config.validate() }
+        // A choice outside its set can only come from a hand-edited config.json: it fails to decode.
+        #expect(throws: ConfigError(field: "activation", expected: "one of relu, identity", found: "'tanh'")) {
+            try decodeEdited(config, replacing: "\"activation\":\"relu\"", with: "\"activation\":\"tanh\"")
+        }
         config = mnist5kConfig(epochs: 1)
-        config.model.mlp?.parameterisation = "ntk"
+        config.model.mlp?.parameterisation = .ntk
         #expect(throws: ConfigError(field: "bias", expected: "no biases with the NTK parameterisation (pass --no-bias)", found: "biases on")) {
             try config.validate()
         }
@@ -143,7 +156,7 @@ struct ConfigValidationTests {
             try config.validate()
         }
         config = mnist5kConfig(epochs: 1)
-        config.training.schedule = "multistep"
+        config.training.schedule = .multistep
         #expect(throws: ConfigError(field: "milestones", expected: "increasing positive epochs for the multistep schedule", found: "none")) {
             try config.validate()
         }
@@ -153,9 +166,8 @@ struct ConfigValidationTests {
             try config.validate()
         }
         config = mnist5kConfig(epochs: 1)
-        config.data.dataset = "notmnist"
         #expect(throws: ConfigError(field: "dataset", expected: "one of mnist, fashion-mnist, mnist5k, cifar10, cifar100, svhn, image-folder", found: "'notmnist'")) {
-            try config.validate()
+            try decodeEdited(config, replacing: "\"dataset\":\"mnist5k\"", with: "\"dataset\":\"notmnist\"")
         }
     }
 

@@ -1,3 +1,4 @@
+import Choices
 import Experiments
 import Foundation
 import Models
