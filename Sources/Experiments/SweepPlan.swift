@@ -1,3 +1,4 @@
+import Choices
 import Foundation
 import RunRecords
 import Training
@@ -61,31 +62,23 @@ public struct RunRequest: Equatable, Sendable {
             rule: rule, ioOnly: ioOnly, lastLayerConnectivity: lastLayerConnectivity, widenedStages: widenedStages)
     }
 
-    /// The command-line arguments of `widesparse train <model>` for this run. Options in `flags`
-    /// take no value: "true" gives the flag, "false" leaves it out.
-    public func arguments(flags: Set<String>) throws -> [String] {
-        var arguments = ["--dataset", dataset, "--width", "\(width)", "--seed", "\(seed)", "--method", method]
-        if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
+    /// The recipe of this run: the spec's fields, then its options (docs: `RunRecipe.set(option:to:)`).
+    public func recipe() throws -> RunRecipe {
+        var recipe = RunRecipe(model: try ModelKind.named(model))
+        recipe.dataset = try DatasetName.named(dataset)
+        recipe.dataDir = dataDirectory
+        (recipe.width, recipe.seed, recipe.method) = (width, seed, method)
         if (try? WideningMethods.named(method).keepsBudget) ?? true {
-            arguments += weights.map { ["--weights", "\($0)"] } ?? ["--weights-of-width", "\(baseWidth)"]
+            if let weights { recipe.weights = weights } else { recipe.weightsOfWidth = baseWidth }
         }
-        if let rule { arguments += ["--rule", rule] }
-        if ioOnly { arguments.append("--io-only") }
-        if let lastLayerConnectivity { arguments += ["--last-layer-connectivity", "\(lastLayerConnectivity)"] }
-        if let widenedStages { arguments += ["--widen-stages", widenedStages.map(String.init).joined(separator: ","), "--base-width", "\(baseWidth)"] }
-        for (name, value) in options {
-            if flags.contains(name) {
-                guard let on = parseBoolean(value) else {
-                    throw SpecError(file: "spec", field: "options.\(name)", expected: "true or false (it is a flag)", found: "'\(value)'")
-                }
-                if on { arguments.append("--\(name)") }
-            } else {
-                // One word, so that a value such as "-1" is not read as an option.
-                arguments.append("--\(name)=\(value)")
-            }
-        }
-        return arguments
+        (recipe.rule, recipe.ioOnly, recipe.lastLayerConnectivity) = (try rule.map { try RemovalRule.named($0) }, ioOnly, lastLayerConnectivity)
+        if let widenedStages { (recipe.widenStages, recipe.baseWidth) = (widenedStages, baseWidth) }
+        for (name, value) in options { try recipe.set(option: name, to: value) }
+        return recipe
     }
+
+    /// The resolved config of this run.
+    public func resolved() throws -> RunConfig { try recipe().resolved().config }
 
     /// A short description for progress lines: "fashion-mnist width 32 sparse at width 8's weights (level-down) seed 1 lr=0.05".
     public var summary: String {
@@ -103,10 +96,6 @@ public struct RunRequest: Equatable, Sendable {
         return parts.joined(separator: " ")
     }
 }
-
-/// Builds a run's resolved config from its request, as `widesparse train` would (the CLI
-/// provides it, so a spec and a command line mean exactly the same thing).
-public typealias RunResolver = (RunRequest) throws -> RunConfig
 
 /// One entry of an expanded experiment.
 public struct PlannedRun: Sendable {
@@ -142,7 +131,9 @@ public struct SweepPlan: Sendable {
 
     /// Expands `spec` in a fixed order: dataset, base width, method, widened stages, width, rule, mask pattern,
     /// last-layer connectivity, option values (in option-name order), seed.
-    public init(spec: ExperimentSpec, runsRoot: String, file: String, resolve: RunResolver) throws {
+    /// Each request is resolved by its `RunRecipe`, as `widesparse train` resolves its command
+    /// line, so a spec and a command line mean exactly the same run.
+    public init(spec: ExperimentSpec, runsRoot: String, file: String) throws {
         self.spec = spec
         self.directory = "\(runsRoot)/\(spec.name)"
         var requests: [(RunRequest, RunLabels)] = []
@@ -189,7 +180,7 @@ public struct SweepPlan: Sendable {
         for (index, (request, labels)) in requests.enumerated() {
             let status: PlannedRun.Status
             do {
-                let config = try resolve(request)
+                let config = try request.resolved()
                 try config.validate()
                 let id = TrainingRun.identifier(of: config)
                 if let first = firstIndexOfID[id] {
@@ -201,7 +192,7 @@ public struct SweepPlan: Sendable {
             } catch {
                 // Infeasible only if the same run without sparsity can be built; otherwise the
                 // spec itself is wrong and nothing starts.
-                if request.method != DenseWidening.name, let config = try? resolve(request.denseTwin), (try? config.validate()) != nil {
+                if request.method != DenseWidening.name, let config = try? request.denseTwin.resolved(), (try? config.validate()) != nil {
                     status = .infeasible(reason: request.inSpecTerms("\(error)"))
                 } else {
                     throw SpecError(file: file, field: nil, expected: "runs that can be built", found: "\(request.summary): \(request.inSpecTerms("\(error)"))")

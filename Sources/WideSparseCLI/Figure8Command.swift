@@ -102,7 +102,7 @@ public struct Figure8Command: ParsableCommand {
     func sweep(_ tree: SpecValue) throws -> SweepPlan {
         let spec = try ExperimentSpec(tree, file: "figure8")
         let root = absolutePath(runsDir)
-        let plan = try SweepPlan(spec: spec, runsRoot: root, file: "figure8", resolve: resolveRun)
+        let plan = try SweepPlan(spec: spec, runsRoot: root, file: "figure8")
         let frozen = try FrozenSpec.write(tree, experimentDirectory: plan.directory)
         let status = try LocalSweep(plan: plan, specPath: frozen, runsRoot: root, executable: executablePath(), jobs: jobs, threadsPerJob: 1)
             .run { event in

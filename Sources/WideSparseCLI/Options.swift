@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 import ArgumentParser
 import Choices
@@ -51,11 +52,10 @@ public struct DataOptions: ParsableArguments {
 
     public init() {}
 
-    /// The data config, with `defaultNormalisation` when --normalise is not given.
-    func config(defaultNormalisation: NormalisationKind = .fixed) -> DataConfig {
-        DataConfig(
-            dataset: dataset, location: dataDir, trainSubset: trainSubset, validationSize: validationSize,
-            normalisation: normalise ?? defaultNormalisation, mean: mean, std: std)
+    /// Sets the recipe's data fields.
+    func apply(to recipe: inout RunRecipe) throws {
+        (recipe.dataset, recipe.dataDir, recipe.trainSubset, recipe.validationSize) = (dataset, dataDir, trainSubset, validationSize)
+        (recipe.normalise, recipe.mean, recipe.std) = (normalise, mean, std)
     }
 }
 
@@ -101,27 +101,17 @@ public struct TrainingOptions: ParsableArguments {
 
     public init() {}
 
-    /// The paper's settings for each model (docs/method.md section 5).
-    static let mlpDefaults = TrainingConfig(
-        epochs: 300, batchSize: 100, evalBatchSize: 1000, learningRate: 0.1, momentum: 0, nesterov: false,
-        weightDecay: 0, schedule: .constant, milestones: [], gamma: 0.1)
-    static let resNetDefaults = TrainingConfig(
-        epochs: 300, batchSize: 128, evalBatchSize: 1000, learningRate: 0.1, momentum: 0.9, nesterov: false,
-        weightDecay: 5e-4, schedule: .multistep, milestones: [50, 120, 200], gamma: 0.1)
-
-    func config(defaults: TrainingConfig = TrainingOptions.mlpDefaults) throws -> TrainingConfig {
-        let schedule = try reportingErrors { try self.schedule.map { try ScheduleKind.named($0) } ?? defaults.schedule }
-        let parsed = try milestones.split(separator: ",").map { part -> Int in
+    /// Sets the recipe's training fields (the paper's settings fill what is not given).
+    func apply(to recipe: inout RunRecipe) throws {
+        recipe.schedule = try reportingErrors { try schedule.map { try ScheduleKind.named($0) } }
+        recipe.milestones = try milestones.split(separator: ",").map { part -> Int in
             guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
                 throw ValidationError("--milestones: expected comma-separated epochs, found '\(milestones)'")
             }
             return value
         }
-        return TrainingConfig(
-            epochs: epochs ?? defaults.epochs, batchSize: batchSize ?? defaults.batchSize, evalBatchSize: evalBatchSize,
-            learningRate: lr ?? defaults.learningRate, momentum: momentum ?? defaults.momentum,
-            nesterov: nesterov, weightDecay: weightDecay ?? defaults.weightDecay, schedule: schedule,
-            milestones: schedule == .multistep ? parsed : [], gamma: gamma)
+        (recipe.epochs, recipe.batchSize, recipe.evalBatchSize, recipe.lr) = (epochs, batchSize, evalBatchSize, lr)
+        (recipe.momentum, recipe.nesterov, recipe.weightDecay, recipe.gamma, recipe.seed) = (momentum, nesterov, weightDecay, gamma, seed)
     }
 }
 

@@ -45,31 +45,10 @@ struct SpecArguments: ParsableArguments {
     func plan() throws -> (plan: SweepPlan, tree: SpecValue) {
         try reportingErrors {
             let (spec, tree) = try ExperimentSpec.load(path: self.spec, overrides: overrides)
-            return (try SweepPlan(spec: spec, runsRoot: absolutePath(runsDir), file: self.spec, resolve: resolveRun), tree)
+            return (try SweepPlan(spec: spec, runsRoot: absolutePath(runsDir), file: self.spec), tree)
         }
     }
 }
-
-/// Resolves a spec's run as `widesparse train <model>` resolves its command line.
-public func resolveRun(_ request: RunRequest) throws -> RunConfig {
-    do {
-        switch request.model {
-        case "mlp":
-            return try TrainMLP.parse(try request.arguments(flags: ["nesterov", "no-bias", "batch-norm"])).resolvedConfig()
-        default:
-            return try TrainResNet.parse(try request.arguments(flags: ["nesterov"])).resolvedConfig()
-        }
-    } catch let error as SpecError {
-        throw error
-    } catch let error as ValidationError {
-        throw SweepError(request.inSpecTerms(error.message))
-    } catch {
-        let message = request.model == "mlp" ? TrainMLP.message(for: error) : TrainResNet.message(for: error)
-        throw SweepError(request.inSpecTerms(message))
-    }
-}
-
-
 
 func absolutePath(_ path: String) -> String {
     let expanded = (path as NSString).expandingTildeInPath

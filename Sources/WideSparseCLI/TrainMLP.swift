@@ -58,8 +58,11 @@ public struct TrainMLP: ParsableCommand {
 
     /// The config and the budget as asked for (run-info.json records both).
     public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
-        let (model, budget) = try self.model.resolved(classes: data.dataset.classCount(location: data.dataDir))
-        return (RunConfig(model: .mlp(model), data: data.config(), training: try training.config(), seed: training.seed), budget)
+        var recipe = RunRecipe(model: .mlp)
+        try data.apply(to: &recipe)
+        try training.apply(to: &recipe)
+        try model.apply(to: &recipe)
+        return try reportingErrors { try recipe.resolved() }
     }
 }
 
@@ -135,27 +138,13 @@ public struct MLPOptions: ParsableArguments {
 
     public init() {}
 
-    /// The model config, built by the widening method (Widening's `WideningMethods`).
-    public func config(classes: Int) throws -> MLPModelConfig { try resolved(classes: classes).config }
-
-    /// The model config and the budget as asked for.
-    func resolved(classes: Int) throws -> (config: MLPModelConfig, budget: RequestedBudget) {
-        let removals = try removed.map { try parseCounts($0, option: "--removed") }
-        let model = try reportingErrors {
-            try WideningMethods.widen(
-                method, options: WideningOptions(rule: rule, lastLayerConnectivity: lastLayerConnectivity, removed: removals),
-                architecture: .mlp1(inputSize: inputSize, classes: classes), width: width, weights: weights, weightsOfWidth: weightsOfWidth)
-        }
-        var config = MLPModelConfig(
-            inputSize: inputSize, width: width, classes: classes, bias: !noBias, activation: activation,
-            batchNorm: batchNorm, parameterisation: parameterisation,
-            initDistribution: initDistribution ?? (parameterisation == .ntk ? .normal : .uniform),
-            removedWeights: [0, 0])
-        config.take(model)
-        let budget = RequestedBudget(
-            method: model.method, weights: weights, weightsOfWidth: weightsOfWidth, rule: rule?.rawValue,
-            lastLayerConnectivity: lastLayerConnectivity, removed: removals)
-        return (config, budget)
+    /// Sets the recipe's MLP-1 and budget fields.
+    func apply(to recipe: inout RunRecipe) throws {
+        recipe.removed = try removed.map { try parseCounts($0, option: "--removed") }
+        (recipe.width, recipe.weights, recipe.weightsOfWidth, recipe.method) = (width, weights, weightsOfWidth, method)
+        (recipe.rule, recipe.lastLayerConnectivity) = (rule, lastLayerConnectivity)
+        (recipe.activation, recipe.bias, recipe.batchNorm) = (activation, !noBias, batchNorm)
+        (recipe.parameterisation, recipe.initDistribution, recipe.inputSize) = (parameterisation, initDistribution, inputSize)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Choices
 import Datasets
+import Experiments
 import Foundation
 import Models
 import NeuralNetwork
@@ -116,36 +117,17 @@ public struct TrainResNet: ParsableCommand {
 
     /// The config and the budget as asked for (run-info.json records both).
     public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
-        let dataset = data.dataset
-        let colour = dataset.channels == 3
-        let classes = try dataset.classCount(location: data.dataDir)
-        let stages = try widenStages.map { try parseCounts($0, option: "--widen-stages") } ?? [1, 2, 3, 4]
-        let model = try reportingErrors {
-            try WideningMethods.widen(
-                method, options: WideningOptions(rule: rule, ioOnly: ioOnly),
-                architecture: .resNet18(inputChannels: dataset.channels, classes: classes, form: form, widenedStages: stages),
-                width: width, weights: weights, weightsOfWidth: weightsOfWidth, baseWidth: baseWidth)
-        }
-        let means = try parseFloats(channelMeans, option: "--channel-means")
-        let stds = try parseFloats(channelStds, option: "--channel-stds")
-        var dataConfig = data.config(defaultNormalisation: colour ? .perChannel : .fixed)
-        let perChannel = dataConfig.normalisation == .perChannel
-        let folder = dataset == .imageFolder
-        dataConfig = dataConfig.with(
-            channelMeans: perChannel ? means : nil, channelStds: perChannel ? stds : nil,
-            cropPadding: cropPadding ?? (colour && !folder ? 4 : 0), horizontalFlip: (flip ?? (colour ? .on : .off)) == .on)
-        if folder { dataConfig = dataConfig.with(imageSize: imageSize, resizeSize: resizeSize, minimumCropScale: minCropScale) }
-        var modelConfig = ResNetModelConfig(
-            width: width, inputChannels: dataset.channels, classes: classes, form: form, removedWeights: [],
-            maskPattern: .allEntries, convolution: convolution)
-        modelConfig.take(model)
-        let config = RunConfig(
-            model: .resnet18(modelConfig),
-            data: dataConfig, training: try training.config(defaults: TrainingOptions.resNetDefaults), seed: training.seed)
-        let budget = RequestedBudget(
-            method: model.method, weights: weights, weightsOfWidth: weightsOfWidth, rule: rule?.rawValue, ioOnly: ioOnly,
-            widenedStages: widenStages == nil ? nil : stages)
-        return (config, budget)
+        var recipe = RunRecipe(model: .resnet18)
+        try data.apply(to: &recipe)
+        try training.apply(to: &recipe)
+        recipe.widenStages = try widenStages.map { try parseCounts($0, option: "--widen-stages") }
+        (recipe.width, recipe.form, recipe.weights, recipe.weightsOfWidth, recipe.method) = (width, form, weights, weightsOfWidth, method)
+        (recipe.baseWidth, recipe.rule, recipe.ioOnly) = (baseWidth, rule, ioOnly)
+        recipe.channelMeans = try parseFloats(channelMeans, option: "--channel-means")
+        recipe.channelStds = try parseFloats(channelStds, option: "--channel-stds")
+        (recipe.cropPadding, recipe.flip, recipe.convolution) = (cropPadding, flip.map { $0 == .on }, convolution)
+        (recipe.imageSize, recipe.resizeSize, recipe.minCropScale) = (imageSize, resizeSize, minCropScale)
+        return try reportingErrors { try recipe.resolved() }
     }
 }
 

@@ -45,12 +45,11 @@ struct CommandLineTests {
     @Test("--rule chooses how train mlp spreads the budget; every rule keeps exactly the budget")
     func rules() throws {
         for rule in ["level-down", "uniform", "proportional", "erk"] {
-            let options = try MLPOptions.parse(["--width", "160", "--weights", "3970", "--rule", rule])
-            let config = try options.config(classes: 10)
+            let config = try TrainMLP.parse(["--width", "160", "--weights", "3970", "--rule", rule]).resolvedConfig().model.mlp!
             let kept = zip(config.removedWeights, [784 * 160, 1600]).map { $1 - $0 }
             #expect(kept.reduce(0, +) == 3970)
         }
-        let levelDown = try MLPOptions.parse(["--width", "160", "--weights", "3970"]).config(classes: 10)
+        let levelDown = try TrainMLP.parse(["--width", "160", "--weights", "3970"]).resolvedConfig().model.mlp!
         // Level-down at width 160: L_1 = 125440 - 1600 = 123840 >= 123070, so only the first layer loses weights.
         #expect(levelDown.removedWeights == [123_070, 0])
     }

@@ -18,7 +18,7 @@ func specFile(_ text: String, name: String = "spec.yaml") -> String {
 
 func expand(_ path: String, overrides: [String] = [], runsRoot: String = "/tmp/widesparse-test-runs") throws -> SweepPlan {
     let (spec, _) = try ExperimentSpec.load(path: path, overrides: overrides)
-    return try SweepPlan(spec: spec, runsRoot: runsRoot, file: path, resolve: resolveRun)
+    return try SweepPlan(spec: spec, runsRoot: runsRoot, file: path)
 }
 
 /// The message a spec fails with (nil if it expands).
