@@ -49,10 +49,10 @@ let package = Package(
             name: "Training",
             dependencies: ["Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
             swiftSettings: fastCode),
-        .target(name: "KernelAnalysis", dependencies: ["TensorCore"], swiftSettings: fastCode),
+                .target(name: "KernelAnalysis", dependencies: ["TensorCore"], swiftSettings: fastCode),
         .target(
             name: "Experiments",
-            dependencies: ["Choices", "Training", "RunRecords", "Datasets", "Models", "Widening", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Choices", "Training", "RunRecords", "Datasets", "Models", "Widening", "KernelAnalysis", .product(name: "Yams", package: "Yams")],
             swiftSettings: fastCode),
         // Reads run folders through Experiments' results (never runs anything).
         .target(name: "Reporting", dependencies: ["Choices", "Experiments", "RunRecords"], swiftSettings: fastCode),

@@ -154,7 +154,7 @@ public struct Figure8Command: ParsableCommand {
         }
 
         print("3. kernel distance: \(pairs) test pairs, \(initialisations) nets per width")
-        let inputs = try KernelInputOptions.parse(["--input", dataset, "--pairs", "\(pairs)"] + (dataDir.map { ["--data-dir", $0] } ?? []))
+        let inputs = KernelInputs(source: try reportingErrors { try KernelInputSource.named(dataset) }, dataDirectory: dataDir, pairs: pairs)
         let family = try KernelFamilyOptions.parse([
             "--weights", "\(weights)", "--widths", widths, "--initialisations", "\(initialisations)",
         ])

@@ -1,21 +1,14 @@
-import Choices
 import ArgumentParser
-import Datasets
+import Experiments
 import Foundation
 import KernelAnalysis
 import RunRecords
 import TensorCore
-import Training
 
 /// Where the input pairs of a kernel study come from.
 struct KernelInputOptions: ParsableArguments {
-    enum Source: String, ExpressibleByArgument, CaseIterable {
-        case gaussian, mnist5k, mnist
-        case fashionMNIST = "fashion-mnist"
-    }
-
     @Option(help: "Inputs: gaussian (i.i.d. N(0, 1) vectors of --dimension values, eq. 4's assumption) or the test images of mnist5k, mnist or fashion-mnist, pixel-wise normalised with the training part's statistics (the paper's Figure 8).")
-    var input: Source = .mnist5k
+    var input: KernelInputSource = .mnist5k
 
     @Option(help: "Input dimension d for --input gaussian.")
     var dimension: Int = 784
@@ -31,41 +24,12 @@ struct KernelInputOptions: ParsableArguments {
         guard dimension >= 1 else { throw ValidationError("--dimension: expected at least 1, found \(dimension)") }
     }
 
-    /// The pairs: Gaussian vectors from stream "kernel-inputs", or pairs of distinct test images
-    /// from stream "kernel-pairs".
-    func make(seed: UInt64) throws -> InputPairs {
-        if input == .gaussian {
-            var random = RandomStream(masterSeed: seed, purpose: "kernel-inputs", indices: [UInt64(dimension)])
-            let x = (0..<(pairs * dimension)).map { _ in random.nextNormal() }
-            let y = (0..<(pairs * dimension)).map { _ in random.nextNormal() }
-            return InputPairs(x: x, y: y, dimension: dimension)
-        }
-        let data = try DataConfig(
-            dataset: try DatasetName.named(input.rawValue), location: dataDir, trainSubset: nil, validationSize: 0, normalisation: .pixelwise,
-            mean: 0, std: 1
-        ).prepare(masterSeed: seed)
-        let test = data.test
-        let size = test.sampleShape.reduce(1, *)
-        let images = Tensor(shape: [test.count] + test.sampleShape)
-        try test.load(Array(0..<test.count)[...], into: images, epoch: 0, batch: 0, masterSeed: seed)
-        var random = RandomStream(masterSeed: seed, purpose: "kernel-pairs")
-        var x = [Float](repeating: 0, count: pairs * size)
-        var y = x
-        for k in 0..<pairs {
-            let first = random.nextIndex(below: test.count)
-            var second = random.nextIndex(below: test.count - 1)
-            if second >= first { second += 1 }
-            for i in 0..<size {
-                x[k * size + i] = images.pointer[first * size + i]
-                y[k * size + i] = images.pointer[second * size + i]
-            }
-        }
-        return InputPairs(x: x, y: y, dimension: size)
-    }
+    /// The library's description of the pairs.
+    var inputs: KernelInputs { KernelInputs(source: input, dimension: dimension, dataDirectory: dataDir, pairs: pairs) }
 
-    var description: String {
-        input == .gaussian ? "i.i.d. N(0, 1) inputs, d = \(dimension)" : "\(input.rawValue) test images, pixel-wise normalised"
-    }
+    func make(seed: UInt64) throws -> InputPairs { try inputs.make(seed: seed) }
+
+    var description: String { inputs.description }
 }
 
 /// The family and estimator settings shared by `kernel` and `advise`.
@@ -113,15 +77,12 @@ struct KernelFamilyOptions: ParsableArguments {
     }
 
     func settings(dimension d: Int) throws -> KernelStudy.Settings {
-        let np = self.np ?? Double(weights ?? 6352) / Double(d + classes)
+        let np = self.np ?? kernelNP(weights: weights ?? 6352, dimension: d, classes: classes)
         let widthList: [Int]
         if let widths {
             widthList = try parseWidths(widths)
         } else {
-            var list: [Int] = []
-            var width = max(1, Int(np.rounded(.up)))
-            while width <= 2048 { list.append(width); width *= 2 }
-            widthList = list
+            widthList = defaultKernelWidths(np: np)
         }
         if let narrow = widthList.first(where: { Double($0) < np }) {
             throw ValidationError("--widths: width \(narrow) is below n p = \(np) (connectivity above 1); the family starts at n = \(Int(np.rounded(.up)))")
@@ -205,33 +166,4 @@ func kernelTable(_ study: KernelStudy) -> String {
         lines.append("Monte-Carlo is measured against the empirical reference, the exact expression against the analytic kernel; differences include the reference's own finite width.")
     }
     return lines.joined(separator: "\n")
-}
-
-/// kernel.json (settings and rows) and kernel.csv, written atomically.
-func writeKernelStudy(_ study: KernelStudy, inputs: String, pairs: Int, to directory: String) throws {
-    struct Record: Codable {
-        var inputs: String
-        var pairs: Int
-        var settings: KernelStudy.Settings
-        var rows: [KernelStudy.Row]
-        var argminMonteCarlo: Int?
-        var argminExact: Int?
-        var argminEquationFour: Int?
-    }
-    let record = Record(
-        inputs: inputs, pairs: pairs, settings: study.settings, rows: study.rows, argminMonteCarlo: study.argminMonteCarlo,
-        argminExact: study.argminExact, argminEquationFour: study.argminEquationFour)
-    try RecordFiles.writeJSON(record, to: "\(directory)/kernel.json")
-    var csv = ["width,connectivity,d_monte_carlo,d_monte_carlo_error,d_exact,d_exact_error,d_enumerated,d_equation_4,argmin"]
-    for row in study.rows {
-        var argmin: [String] = []
-        if row.width == study.argminMonteCarlo { argmin.append("monte-carlo") }
-        if row.width == study.argminExact { argmin.append("exact") }
-        if row.width == study.argminEquationFour { argmin.append("eq4") }
-        csv.append([
-            "\(row.width)", "\(row.connectivity)", "\(row.monteCarlo.value)", "\(row.monteCarlo.standardError)", "\(row.exact.value)",
-            "\(row.exact.standardError)", row.enumerated.map { "\($0)" } ?? "", "\(row.equationFour)", argmin.joined(separator: " "),
-        ].joined(separator: ","))
-    }
-    try RecordFiles.writeAtomically(Data((csv.joined(separator: "\n") + "\n").utf8), to: "\(directory)/kernel.csv")
 }

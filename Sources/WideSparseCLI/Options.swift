@@ -12,6 +12,7 @@ import Training
 extension DatasetName: ExpressibleByArgument {}
 extension NormalisationKind: ExpressibleByArgument {}
 extension ConvolutionAlgorithm: ExpressibleByArgument {}
+extension KernelInputSource: ExpressibleByArgument {}
 
 extension ActivationKind: ExpressibleByArgument {}
 extension Parameterisation: ExpressibleByArgument {}
