@@ -80,24 +80,6 @@ public struct Figure8Command: ParsableCommand {
         }
     }
 
-    /// A spec for some widths, one learning rate (or several) and seeds, as a tree.
-    func spec(name: String, widths: [Int], lrs: [String], seeds: [UInt64], epochs: Int, validation: Int) -> SpecValue {
-        func list(_ values: [String]) -> SpecValue { .list(values.map { .scalar($0) }) }
-        var entries: [(key: String, value: SpecValue)] = [
-            ("name", .scalar(name)), ("model", .scalar("mlp")), ("dataset", .scalar(dataset)), ("base_width", .scalar("8")),
-            ("weights", .scalar("\(weights)")), ("widths", list(widths.map(String.init))), ("methods", .scalar("sparse")),
-            ("rule", .scalar("uniform")), ("seeds", list(seeds.map(String.init))),
-        ]
-        if let dataDir { entries.append(("data_dir", .scalar(dataDir))) }
-        var options: [(key: String, value: SpecValue)] = [
-            ("no-bias", .scalar("true")), ("parameterisation", .scalar("ntk")), ("train-subset", .scalar("\(trainSubset)")),
-            ("normalise", .scalar("pixelwise")), ("batch-size", .scalar("256")), ("epochs", .scalar("\(epochs)")), ("lr", list(lrs)),
-        ]
-        if validation > 0 { options.append(("validation-size", .scalar("\(validation)"))) }
-        entries.append(("options", .map(options)))
-        return .map(entries)
-    }
-
     /// Runs a spec tree as a local sweep and returns its plan.
     func sweep(_ tree: SpecValue) throws -> SweepPlan {
         let spec = try ExperimentSpec(tree, file: "figure8")
@@ -112,45 +94,34 @@ public struct Figure8Command: ParsableCommand {
         return plan
     }
 
-    public func run() throws {
-        let widthList = try parseWidths(widths)
-        let rates = lrs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let seedList = try seeds.split(separator: ",").map { text -> UInt64 in
+    /// The study the options describe.
+    func study() throws -> Figure8Study {
+        var study = Figure8Study()
+        (study.dataset, study.dataDirectory, study.weights, study.widths) = (dataset, dataDir, weights, try parseWidths(widths))
+        study.learningRates = lrs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        study.seeds = try seeds.split(separator: ",").map { text -> UInt64 in
             guard let seed = UInt64(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--seeds: expected whole numbers, found '\(seeds)'") }
             return seed
         }
-        print("1. learning-rate search: \(widthList.count) widths x \(rates.count) rates, \(searchEpochs) epochs, \(validationSize) validation digits")
-        let search = try reportingErrors {
-            try sweep(spec(name: "\(name)-search", widths: widthList, lrs: rates, seeds: [seedList.first ?? 0], epochs: searchEpochs, validation: validationSize))
-        }
-        var chosen: [Int: Double] = [:]
-        var candidates: [Int: [String: Double]] = [:]
-        for run in search.trainable {
-            guard let result = RunDirectory(search.directory(of: run)!).result() else { continue }
-            let lr = run.config!.training.learningRate
-            // A diverged rate has no result and loses.
-            candidates[run.request.width, default: [:]]["\(lr)"] = result.bestValidationAccuracy ?? 0
-        }
-        for (width, accuracies) in candidates {
-            // The best validation accuracy; the smaller rate among equals.
-            chosen[width] = accuracies.map { (Double($0.key)!, $0.value) }.max { ($0.1, -$0.0) < ($1.1, -$1.0) }?.0
-        }
-        for width in widthList {
+        (study.searchEpochs, study.validationSize, study.epochs, study.trainSubset, study.name) = (searchEpochs, validationSize, epochs, trainSubset, name)
+        return study
+    }
+
+    public func run() throws {
+        let study = try self.study()
+        print("1. learning-rate search: \(study.widths.count) widths x \(study.learningRates.count) rates, \(searchEpochs) epochs, \(validationSize) validation digits")
+        let search = try reportingErrors { try sweep(study.searchSpec) }
+        let (chosen, candidates) = Figure8Study.chooseRates(search)
+        for width in study.widths {
             print("  width \(width): lr \(chosen[width].map { "\($0)" } ?? "none (every rate diverged)")  "
                 + (candidates[width] ?? [:]).sorted { Double($0.key)! < Double($1.key)! }.map { "\($0.key): \(percent($0.value))" }.joined(separator: ", "))
         }
 
         print("2. training: \(epochs) epochs, seeds \(seeds)")
         var testError: [Int: Spread] = [:]
-        for width in widthList {
+        for width in study.widths {
             guard let lr = chosen[width] else { continue }
-            let plan = try reportingErrors {
-                try sweep(spec(name: "\(name)-final", widths: [width], lrs: ["\(lr)"], seeds: seedList, epochs: epochs, validation: 0))
-            }
-            let errors = plan.trainable.compactMap { run in
-                RunDirectory(plan.directory(of: run)!).result().map { 1 - $0.bestTestAccuracy }
-            }
-            testError[width] = Spread(errors)
+            testError[width] = Figure8Study.testError(try reportingErrors { try sweep(study.finalSpec(width: width, rate: lr)) })
         }
 
         print("3. kernel distance: \(pairs) test pairs, \(initialisations) nets per width")
@@ -159,56 +130,29 @@ public struct Figure8Command: ParsableCommand {
             "--weights", "\(weights)", "--widths", widths, "--initialisations", "\(initialisations)",
         ])
         let inputPairs = try reportingErrors { try inputs.make(seed: 0) }
-        let study = KernelStudy(pairs: inputPairs, settings: try family.settings(dimension: inputPairs.dimension))
-        print(kernelTable(study))
-        try report(study: study, testError: testError, chosen: chosen, candidates: candidates)
+        let kernel = KernelStudy(pairs: inputPairs, settings: try family.settings(dimension: inputPairs.dimension))
+        print(kernelTable(kernel))
+        printComparison(kernel: kernel, testError: testError, chosen: chosen)
+        guard let record = Figure8Record(study: kernel, testError: testError, chosen: chosen, candidates: candidates) else {
+            print("fewer than 3 trained widths: no correlation")
+            return
+        }
+        print("Spearman rank correlation of test error with D: Monte-Carlo \(format(record.spearman["monteCarlo"]!, digits: 2)), "
+            + "exact \(format(record.spearman["exact"]!, digits: 2)), eq. 4 \(format(record.spearman["equationFour"]!, digits: 2))")
+        print("best width \(record.bestWidth); smallest D at n = \(record.argminMonteCarlo) (Monte-Carlo), \(record.argminExact) (exact), "
+            + "\(record.argminEquationFour) (eq. 4): "
+            + (record.argminMonteCarlo == record.bestWidth ? "the Monte-Carlo argmin matches" : "the Monte-Carlo argmin does not match"))
+        let path = try reportingErrors { try record.write(experimentDirectory: "\(absolutePath(runsDir))/\(name)") }
+        print("written: \(path)")
     }
 
-    func report(study: KernelStudy, testError: [Int: Spread], chosen: [Int: Double], candidates: [Int: [String: Double]]) throws {
-        let rows = study.rows.filter { testError[$0.width] != nil }
+    /// The table of trained widths: rate, test error and the three distances.
+    func printComparison(kernel: KernelStudy, testError: [Int: Spread], chosen: [Int: Double]) {
         print("\n    n         p        lr   test error % (sd)   D Monte-Carlo   D exact      eq. 4")
-        for row in rows {
-            let error = testError[row.width]!
+        for row in kernel.rows {
+            guard let error = testError[row.width] else { continue }
             print(String(format: "%5d  %8.5f  %8.3g   %8.2f (%5.2f)   %.4e    %.4e   %.4e", row.width, row.connectivity, chosen[row.width] ?? 0,
                          100 * error.mean, 100 * error.standardDeviation, row.monteCarlo.value, row.exact.value, row.equationFour))
         }
-        guard rows.count >= 3 else { print("fewer than 3 trained widths: no correlation"); return }
-        let errors = rows.map { testError[$0.width]!.mean }
-        let correlations = [
-            ("monteCarlo", rankCorrelation(errors, rows.map(\.monteCarlo.value))),
-            ("exact", rankCorrelation(errors, rows.map(\.exact.value))),
-            ("equationFour", rankCorrelation(errors, rows.map(\.equationFour))),
-        ]
-        let bestWidth = rows.min { testError[$0.width]!.mean < testError[$1.width]!.mean }!.width
-        let smallestD = rows.min { $0.monteCarlo.value < $1.monteCarlo.value }!.width
-        let smallestExact = rows.min { $0.exact.value < $1.exact.value }!.width
-        let smallestFour = rows.min { $0.equationFour < $1.equationFour }!.width
-        print("Spearman rank correlation of test error with D: Monte-Carlo \(format(correlations[0].1, digits: 2)), "
-            + "exact \(format(correlations[1].1, digits: 2)), eq. 4 \(format(correlations[2].1, digits: 2))")
-        print("best width \(bestWidth); smallest D at n = \(smallestD) (Monte-Carlo), \(smallestExact) (exact), \(smallestFour) (eq. 4): "
-            + (smallestD == bestWidth ? "the Monte-Carlo argmin matches" : "the Monte-Carlo argmin does not match"))
-        struct Record: Codable {
-            var widths: [Int]
-            var learningRates: [String: Double]
-            var searchValidationAccuracy: [String: [String: Double]]
-            var testErrorMean: [String: Double]
-            var testErrorStandardDeviation: [String: Double]
-            var kernel: [KernelStudy.Row]
-            var spearman: [String: Double]
-            var bestWidth: Int
-            var argminMonteCarlo: Int
-            var argminExact: Int
-            var argminEquationFour: Int
-        }
-        let record = Record(
-            widths: rows.map(\.width), learningRates: Dictionary(uniqueKeysWithValues: chosen.map { ("\($0.key)", $0.value) }),
-            searchValidationAccuracy: Dictionary(uniqueKeysWithValues: candidates.map { ("\($0.key)", $0.value) }),
-            testErrorMean: Dictionary(uniqueKeysWithValues: testError.map { ("\($0.key)", $0.value.mean) }),
-            testErrorStandardDeviation: Dictionary(uniqueKeysWithValues: testError.map { ("\($0.key)", $0.value.standardDeviation) }),
-            kernel: study.rows, spearman: Dictionary(uniqueKeysWithValues: correlations), bestWidth: bestWidth,
-            argminMonteCarlo: smallestD, argminExact: smallestExact, argminEquationFour: smallestFour)
-        let path = "\(absolutePath(runsDir))/\(name)/figure8.json"
-        try reportingErrors { try RecordFiles.writeJSON(record, to: path) }
-        print("written: \(path)")
     }
 }
