@@ -180,7 +180,7 @@ public struct ExperimentSpec: Equatable, Sendable {
     /// The widths of the family of `baseWidth`, in the order given.
     public func widths(baseWidth: Int) -> [Int] {
         if let widths { return widths }
-        return factors!.map { max(1, Int(($0 * Double(baseWidth)).rounded())) }
+        return factors!.map { width(base: baseWidth, factor: $0) }
     }
 }
 

@@ -111,7 +111,7 @@ public struct Family: ParsableCommand {
     }
 
     public mutating func run() throws {
-        let base = baseWidth ?? (model == .mlp ? 5 : form == .cifar ? 8 : 64)
+        let base = try baseWidth ?? architecture().paperBaseWidth
         let widthList = try resolvedWidths(base: base)
         if grid {
             try printGrid(base: base, widths: widthList)
@@ -155,15 +155,11 @@ public struct Family: ParsableCommand {
                 guard let factor = Double(part.trimmingCharacters(in: .whitespaces)), factor > 0 else {
                     throw ValidationError("--factors: expected comma-separated positive numbers, found '\(factors)'")
                 }
-                return max(1, Int((Double(base) * factor).rounded()))
+                return width(base: base, factor: factor)
             }
         }
         if let widths { return try parseWidths(widths) }
-        switch (model, form) {
-        case (.mlp, _): return [5, 10, 20, 40, 80, 160, 320, 640].map { $0 * base / 5 }.filter { $0 >= 1 }
-        case (.resnet18, .cifar): return [1, 2, 4, 8].map { $0 * base }
-        case (.resnet18, .imagenet): return [1.0, 1.40625, 2, 2.828125, 4].map { Int((Double(base) * $0).rounded()) }
-        }
+        return try architecture().paperWidths(base: base)
     }
 
     func printGrid(base: Int, widths: [Int]) throws {

@@ -71,3 +71,27 @@ public enum Architecture: Equatable, Sendable {
         layers(width: width, stageWidths: try stageWidths(width: width, baseWidth: baseWidth)).map(\.count).reduce(0, +)
     }
 }
+
+extension Architecture {
+    /// The paper's base width of a family: 5 hidden units (MLP-1), 8 channels (ResNet-18, CIFAR
+    /// form) or 64 (ImageNet form).
+    public var paperBaseWidth: Int {
+        switch self {
+        case .mlp1: return 5
+        case .resNet18(_, _, let form, _): return form == .cifar ? 8 : 64
+        }
+    }
+
+    /// The paper's widths of a family of `base`: MLP-1 5, 10, ..., 640 (scaled to the base);
+    /// ResNet-18 factors 1, 2, 4, 8 (CIFAR) or 1 to 4 by about sqrt(2) (ImageNet, Table 1).
+    public func paperWidths(base: Int) -> [Int] {
+        switch self {
+        case .mlp1: return [5, 10, 20, 40, 80, 160, 320, 640].map { $0 * base / 5 }.filter { $0 >= 1 }
+        case .resNet18(_, _, .cifar, _): return [1.0, 2, 4, 8].map { width(base: base, factor: $0) }
+        case .resNet18(_, _, .imagenet, _): return [1.0, 1.40625, 2, 2.828125, 4].map { width(base: base, factor: $0) }
+        }
+    }
+}
+
+/// The width of widening factor `factor`: round(base x factor), at least 1.
+public func width(base: Int, factor: Double) -> Int { max(1, Int((Double(base) * factor).rounded())) }
