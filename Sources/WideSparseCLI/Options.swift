@@ -8,6 +8,7 @@ import NeuralNetwork
 import RunRecords
 import Sparsity
 import Training
+import Widening
 
 extension DatasetName: ExpressibleByArgument {}
 extension NormalisationKind: ExpressibleByArgument {}
@@ -113,6 +114,45 @@ public struct TrainingOptions: ParsableArguments {
         }
         (recipe.epochs, recipe.batchSize, recipe.evalBatchSize, recipe.lr) = (epochs, batchSize, evalBatchSize, lr)
         (recipe.momentum, recipe.nesterov, recipe.weightDecay, recipe.gamma, recipe.seed) = (momentum, nesterov, weightDecay, gamma, seed)
+    }
+}
+
+/// Where one training run lives and how to treat what is already there (train mlp, train resnet18).
+public struct RunDirectoryOptions: ParsableArguments {
+    @Option(help: "Run directory (default: runs/<model>/<run id>).")
+    var out: String?
+
+    @Flag(help: "Discard an earlier run in --out and start again.")
+    var restart = false
+
+    @Option(help: "Stop (checkpointed) once this many epochs are done in total; the same command continues later.")
+    var stopAfterEpochs: Int?
+
+    @Flag(help: "Continue the run in --out from its last checkpoint, and refuse to start a new one (the same command without --resume also continues a run it finds).")
+    var resume = false
+
+    public init() {}
+}
+
+/// The weight budget and how a wider model keeps it (train mlp, train resnet18).
+public struct BudgetOptions: ParsableArguments {
+    @Option(help: "Weight budget: make the model sparse with exactly this many weights.")
+    var weights: Int?
+
+    @Option(help: "Weight budget as the weight count of the dense model of this width (instead of --weights).")
+    var weightsOfWidth: Int?
+
+    @Option(help: ArgumentHelp("How the model keeps the budget: \(WideningMethods.helpText). Default: sparse with a budget, dense without.", valueName: "method"))
+    var method: String?
+
+    @Option(help: "How removals are spread over the layers: level-down (the paper's, the default), uniform (same connectivity everywhere; 'proportional' is the same rule) or erk. MLP-1: not with --last-layer-connectivity.")
+    var rule: RemovalRule?
+
+    public init() {}
+
+    /// Sets the recipe's budget fields.
+    func apply(to recipe: inout RunRecipe) {
+        (recipe.weights, recipe.weightsOfWidth, recipe.method, recipe.rule) = (weights, weightsOfWidth, method, rule)
     }
 }
 

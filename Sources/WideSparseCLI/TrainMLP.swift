@@ -31,26 +31,14 @@ public struct TrainMLP: ParsableCommand {
     @OptionGroup var model: MLPOptions
     @OptionGroup var training: TrainingOptions
 
-    @Option(help: "Run directory (default: runs/mlp/<run id>).")
-    var out: String?
-
-    @Flag(help: "Discard an earlier run in --out and start again.")
-    var restart = false
-
-    @Option(help: "Stop (checkpointed) once this many epochs are done in total; the same command continues later.")
-    var stopAfterEpochs: Int?
-
-    @Flag(help: "Continue the run in --out from its last checkpoint, and refuse to start a new one (the same command without --resume also continues a run it finds).")
-    var resume = false
+    @OptionGroup var runDirectory: RunDirectoryOptions
 
     public init() {}
 
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let (config, budget) = try resolved()
-        try trainAndSummarise(
-            config, budget: budget, directory: out ?? "runs/mlp/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
-            stopAfterEpochs: stopAfterEpochs, execution: training.execution)
+        try trainAndSummarise(config, budget: budget, model: "mlp", options: runDirectory, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, data and training defaults filled in.
@@ -68,9 +56,10 @@ public struct TrainMLP: ParsableCommand {
 
 /// Validates, trains (or resumes) one run with a progress display, and prints its summary.
 func trainAndSummarise(
-    _ config: RunConfig, budget: RequestedBudget, directory: String, restart: Bool, resume: Bool, stopAfterEpochs: Int?,
-    execution: ExecutionChoice
+    _ config: RunConfig, budget: RequestedBudget, model: String, options: RunDirectoryOptions, execution: ExecutionChoice
 ) throws {
+    let (restart, resume, stopAfterEpochs) = (options.restart, options.resume, options.stopAfterEpochs)
+    let directory = options.out ?? "runs/\(model)/\(TrainingRun.identifier(of: config))"
     try reportingErrors { try config.validate() }
     try reportingErrors { try execution.check(config) }
     if let stopAfterEpochs, stopAfterEpochs < 1 {
@@ -100,23 +89,13 @@ public struct MLPOptions: ParsableArguments {
     @Option(help: "Hidden units.")
     var width: Int = 5
 
-    @Option(help: "Weight budget: make the model sparse with exactly this many weights.")
-    var weights: Int?
-
-    @Option(help: "Weight budget as the weight count of the dense model of this width (instead of --weights).")
-    var weightsOfWidth: Int?
+    @OptionGroup var budget: BudgetOptions
 
     @Option(help: "With --weights: the last layer's connectivity (0-1]; the first layer takes the rest of the budget.")
     var lastLayerConnectivity: Double?
 
-    @Option(help: "With --weights and no --last-layer-connectivity: how removals are spread over the layers: level-down (the paper's), uniform (same connectivity everywhere; 'proportional' is the same rule) or erk.")
-    var rule: RemovalRule?
-
     @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
     var removed: String?
-
-    @Option(help: ArgumentHelp("How the model keeps the budget: \(WideningMethods.helpText). Default: sparse with a budget, dense without.", valueName: "method"))
-    var method: String?
 
     @Option(help: "Activation: relu or identity (a deep linear network).")
     var activation: ActivationKind = .relu
@@ -141,8 +120,9 @@ public struct MLPOptions: ParsableArguments {
     /// Sets the recipe's MLP-1 and budget fields.
     func apply(to recipe: inout RunRecipe) throws {
         recipe.removed = try removed.map { try parseCounts($0, option: "--removed") }
-        (recipe.width, recipe.weights, recipe.weightsOfWidth, recipe.method) = (width, weights, weightsOfWidth, method)
-        (recipe.rule, recipe.lastLayerConnectivity) = (rule, lastLayerConnectivity)
+        recipe.width = width
+        budget.apply(to: &recipe)
+        recipe.lastLayerConnectivity = lastLayerConnectivity
         (recipe.activation, recipe.bias, recipe.batchNorm) = (activation, !noBias, batchNorm)
         (recipe.parameterisation, recipe.initDistribution, recipe.inputSize) = (parameterisation, initDistribution, inputSize)
     }

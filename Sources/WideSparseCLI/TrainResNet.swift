@@ -43,23 +43,13 @@ public struct TrainResNet: ParsableCommand {
     @Option(help: "Form: cifar (3x3 stem) or imagenet (7x7 stem and max-pool).")
     var form: ResNetForm = .cifar
 
-    @Option(help: "Weight budget: make the model sparse with exactly this many weights.")
-    var weights: Int?
-
-    @Option(help: "Weight budget as the weight count of the dense model of this width.")
-    var weightsOfWidth: Int?
-
-    @Option(help: ArgumentHelp("How the model keeps the budget: \(WideningMethods.helpText). Default: sparse with a budget, dense without.", valueName: "method"))
-    var method: String?
+    @OptionGroup var budget: BudgetOptions
 
     @Option(help: "Widen only these stages (e.g. 4, or 1,2): the others keep the channels of the base width (--base-width, or --weights-of-width's width). Default: all four.")
     var widenStages: String?
 
     @Option(help: "The width whose channels the stages not in --widen-stages keep, and where a bottleneck is unshrunk (default: --weights-of-width).")
     var baseWidth: Int?
-
-    @Option(help: "How removals are spread: level-down (the paper's, the default), uniform or erk.")
-    var rule: RemovalRule?
 
     @Flag(help: "Remove whole k x k kernels (paper Appendix C).")
     var ioOnly = false
@@ -88,17 +78,7 @@ public struct TrainResNet: ParsableCommand {
     @Option(help: "Image folders: smallest area fraction of a training RandomResizedCrop.")
     var minCropScale: Double = 0.2
 
-    @Option(help: "Run directory (default: runs/resnet18/<run id>).")
-    var out: String?
-
-    @Flag(help: "Discard an earlier run in --out and start again.")
-    var restart = false
-
-    @Option(help: "Stop (checkpointed) once this many epochs are done in total; the same command continues later.")
-    var stopAfterEpochs: Int?
-
-    @Flag(help: "Continue the run in --out from its last checkpoint, and refuse to start a new one (the same command without --resume also continues a run it finds).")
-    var resume = false
+    @OptionGroup var runDirectory: RunDirectoryOptions
 
     public enum FlipChoice: String, ExpressibleByArgument, Sendable { case on, off }
 
@@ -107,9 +87,7 @@ public struct TrainResNet: ParsableCommand {
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let (config, budget) = try reportingErrors { try resolved() }
-        try trainAndSummarise(
-            config, budget: budget, directory: out ?? "runs/resnet18/\(TrainingRun.identifier(of: config))", restart: restart, resume: resume,
-            stopAfterEpochs: stopAfterEpochs, execution: training.execution)
+        try trainAndSummarise(config, budget: budget, model: "resnet18", options: runDirectory, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, per-dataset defaults filled in.
@@ -121,8 +99,8 @@ public struct TrainResNet: ParsableCommand {
         try data.apply(to: &recipe)
         try training.apply(to: &recipe)
         recipe.widenStages = try widenStages.map { try parseCounts($0, option: "--widen-stages") }
-        (recipe.width, recipe.form, recipe.weights, recipe.weightsOfWidth, recipe.method) = (width, form, weights, weightsOfWidth, method)
-        (recipe.baseWidth, recipe.rule, recipe.ioOnly) = (baseWidth, rule, ioOnly)
+        (recipe.width, recipe.form, recipe.baseWidth, recipe.ioOnly) = (width, form, baseWidth, ioOnly)
+        budget.apply(to: &recipe)
         recipe.channelMeans = try parseFloats(channelMeans, option: "--channel-means")
         recipe.channelStds = try parseFloats(channelStds, option: "--channel-stds")
         (recipe.cropPadding, recipe.flip, recipe.convolution) = (cropPadding, flip.map { $0 == .on }, convolution)
