@@ -33,6 +33,7 @@ public struct KernelInputs: Sendable {
     /// The pairs: Gaussian vectors from stream "kernel-inputs", or pairs of distinct test images
     /// from stream "kernel-pairs".
     public func make(seed: UInt64) throws -> InputPairs {
+        // Every source but gaussian is a dataset of the same name.
         guard let dataset = DatasetName(rawValue: source.rawValue) else {
             var random = RandomStream(masterSeed: seed, purpose: "kernel-inputs", indices: [UInt64(dimension)])
             let x = (0..<(pairs * dimension)).map { _ in random.nextNormal() }

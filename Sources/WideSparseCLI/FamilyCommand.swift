@@ -6,11 +6,6 @@ import NeuralNetwork
 import Sparsity
 import Widening
 
-/// The architectures a family can be built from.
-public enum FamilyModel: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case mlp, resnet18
-}
-
 /// `widesparse family`: inspect a constant-weight width family before training anything.
 public struct Family: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -33,7 +28,7 @@ public struct Family: ParsableCommand {
                 ("only stage 4 widens", "widesparse family resnet18 --widen-stages 4 --factors 1,2,4")))
 
     @Argument(help: "mlp or resnet18.")
-    var model: FamilyModel
+    var model: ModelKind
 
     @Option(help: "ResNet-18 form: cifar (3x3 stem) or imagenet (7x7 stem and max-pool).")
     var form: ResNetForm = .cifar

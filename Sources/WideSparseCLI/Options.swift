@@ -14,6 +14,7 @@ extension DatasetName: ExpressibleByArgument {}
 extension NormalisationKind: ExpressibleByArgument {}
 extension ConvolutionAlgorithm: ExpressibleByArgument {}
 extension KernelInputSource: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {}
 
 extension ActivationKind: ExpressibleByArgument {}
 extension Parameterisation: ExpressibleByArgument {}
