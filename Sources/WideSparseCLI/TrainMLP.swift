@@ -38,7 +38,7 @@ public struct TrainMLP: ParsableCommand {
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let (config, budget) = try resolved()
-        try trainAndSummarise(config, budget: budget, model: "mlp", options: runDirectory, execution: training.execution)
+        try trainAndSummarise(config, budget: budget, model: .mlp, options: runDirectory, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, data and training defaults filled in.
@@ -56,10 +56,10 @@ public struct TrainMLP: ParsableCommand {
 
 /// Validates, trains (or resumes) one run with a progress display, and prints its summary.
 func trainAndSummarise(
-    _ config: RunConfig, budget: RequestedBudget, model: String, options: RunDirectoryOptions, execution: ExecutionChoice
+    _ config: RunConfig, budget: RequestedBudget, model: ModelKind, options: RunDirectoryOptions, execution: ExecutionChoice
 ) throws {
     let (restart, resume, stopAfterEpochs) = (options.restart, options.resume, options.stopAfterEpochs)
-    let directory = options.out ?? "runs/\(model)/\(TrainingRun.identifier(of: config))"
+    let directory = options.out ?? "runs/\(model.rawValue)/\(TrainingRun.identifier(of: config))"
     try reportingErrors { try config.validate() }
     try reportingErrors { try execution.check(config) }
     if let stopAfterEpochs, stopAfterEpochs < 1 {

@@ -87,7 +87,7 @@ public struct TrainResNet: ParsableCommand {
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
         let (config, budget) = try reportingErrors { try resolved() }
-        try trainAndSummarise(config, budget: budget, model: "resnet18", options: runDirectory, execution: training.execution)
+        try trainAndSummarise(config, budget: budget, model: .resnet18, options: runDirectory, execution: training.execution)
     }
 
     /// The full config: sparsity resolved to removals, per-dataset defaults filled in.
