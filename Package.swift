@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .executable(name: "widesparse", targets: ["widesparse"]),
         .library(name: "WideSparse", targets: [
-            "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords", "Experiments",
+            "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords", "RunResults", "Experiments",
             "KernelAnalysis",
         ]),
     ],
@@ -50,17 +50,19 @@ let package = Package(
             dependencies: ["Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Datasets", "RunRecords"],
             swiftSettings: fastCode),
                 .target(name: "KernelAnalysis", dependencies: ["TensorCore"], swiftSettings: fastCode),
+        // Run folders read back as result rows, grouped over seeds (results, the report).
+        .target(name: "RunResults", dependencies: ["Choices", "RunRecords", "Models", "Widening"], swiftSettings: fastCode),
         .target(
             name: "Experiments",
-            dependencies: ["Choices", "Training", "RunRecords", "Datasets", "Models", "Widening", "KernelAnalysis", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Choices", "Training", "RunRecords", "Datasets", "Models", "Widening", "RunResults", "KernelAnalysis", .product(name: "Yams", package: "Yams")],
             swiftSettings: fastCode),
-        // Reads run folders through Experiments' results (never runs anything).
-        .target(name: "Reporting", dependencies: ["Choices", "Experiments", "RunRecords"], swiftSettings: fastCode),
+        // Reads run folders through RunResults (never runs anything).
+        .target(name: "Reporting", dependencies: ["Choices", "RunRecords", "RunResults"], swiftSettings: fastCode),
         .target(
             name: "WideSparseCLI",
             dependencies: [
                 "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords",
-                "Experiments", "KernelAnalysis", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Experiments", "RunResults", "KernelAnalysis", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastCode),
         .executableTarget(name: "widesparse", dependencies: ["WideSparseCLI"], swiftSettings: fastCode),
@@ -68,7 +70,7 @@ let package = Package(
             name: "WideSparseTests",
             dependencies: [
                 "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords",
-                "Experiments", "KernelAnalysis", "Reporting", "WideSparseCLI", "CTurboJPEG", "CPNG",
+                "Experiments", "RunResults", "KernelAnalysis", "Reporting", "WideSparseCLI", "CTurboJPEG", "CPNG",
             ],
             // Golden files are read by path (ReportTests), not bundled.
             exclude: ["Golden"],

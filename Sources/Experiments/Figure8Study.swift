@@ -1,3 +1,4 @@
+import RunResults
 import Foundation
 import KernelAnalysis
 import RunRecords
@@ -93,12 +94,9 @@ public struct Figure8Record: Codable, Sendable {
     public var argminExact: Int
     public var argminEquationFour: Int
 
-    /// The file's name in the experiment's folder (Reporting finds it by this name).
-    public static let fileName = "figure8.json"
-
     /// Writes the record atomically to <experiment folder>/figure8.json and returns its path.
     public func write(experimentDirectory: String) throws -> String {
-        let path = "\(experimentDirectory)/\(Self.fileName)"
+        let path = ExperimentDirectory(experimentDirectory).path(.figure8)
         try RecordFiles.writeJSON(self, to: path)
         return path
     }

@@ -9,7 +9,7 @@ public enum FrozenSpec {
         let absolute = absoluteDataDirectories(tree)
         let text = absolute.canonicalJSON() + "\n"
         let hash = String(fnv1a(text), radix: 16)
-        let path = URL(fileURLWithPath: "\(experimentDirectory)/specs/\(hash).json").standardizedFileURL.path
+        let path = URL(fileURLWithPath: "\(ExperimentDirectory(experimentDirectory).path(.specs))/\(hash).json").standardizedFileURL.path
         if !FileManager.default.fileExists(atPath: path) {
             try RecordFiles.writeAtomically(Data(text.utf8), to: path)
         }

@@ -94,7 +94,7 @@ public func writeKernelStudy(_ study: KernelStudy, inputs: String, pairs: Int, t
     let record = Record(
         inputs: inputs, pairs: pairs, settings: study.settings, rows: study.rows, argminMonteCarlo: study.argminMonteCarlo,
         argminExact: study.argminExact, argminEquationFour: study.argminEquationFour)
-    try RecordFiles.writeJSON(record, to: "\(directory)/kernel.json")
+    try RecordFiles.writeJSON(record, to: ExperimentDirectory(directory).path(.kernelJSON))
     var csv = ["width,connectivity,d_monte_carlo,d_monte_carlo_error,d_exact,d_exact_error,d_enumerated,d_equation_4,argmin"]
     for row in study.rows {
         var argmin: [String] = []
@@ -106,5 +106,5 @@ public func writeKernelStudy(_ study: KernelStudy, inputs: String, pairs: Int, t
             "\(row.exact.standardError)", row.enumerated.map { "\($0)" } ?? "", "\(row.equationFour)", argmin.joined(separator: " "),
         ].joined(separator: ","))
     }
-    try RecordFiles.writeAtomically(Data((csv.joined(separator: "\n") + "\n").utf8), to: "\(directory)/kernel.csv")
+    try RecordFiles.writeAtomically(Data((csv.joined(separator: "\n") + "\n").utf8), to: ExperimentDirectory(directory).path(.kernelCSV))
 }

@@ -89,7 +89,7 @@ public struct LocalSweep {
     func start(_ run: PlannedRun) throws -> Process {
         let directory = plan.directory(of: run)!
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let logPath = "\(directory)/worker.log"
+        let logPath = RunDirectory(directory).path(.workerLog)
         // Created with open(2): Foundation's createFile writes through a temporary a kill would leave.
         close(open(logPath, O_WRONLY | O_CREAT, 0o644))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

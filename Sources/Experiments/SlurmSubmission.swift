@@ -47,13 +47,23 @@ public struct SlurmSubmission {
     /// <experiment>/slurm/<time stamp>
     public let directory: String
 
+    /// The submission's manifest.json.
+    public var manifestPath: String { "\(directory)/\(ExperimentDirectory.File.slurmManifest.rawValue)" }
+
+    /// The job ids of every array submitted from the experiment in `experimentDirectory`.
+    public static func submittedJobIDs(experimentDirectory: String) -> [String] {
+        ExperimentDirectory(experimentDirectory).submissionManifests
+            .compactMap { try? RecordFiles.readJSON(Manifest.self, from: $0) }
+            .flatMap(\.arrays).compactMap(\.jobID)
+    }
+
     public init(plan: SweepPlan, specPath: String, runsRoot: String, executable: String, settings: Settings, stamp: String) {
         self.plan = plan
         self.specPath = specPath
         self.runsRoot = runsRoot
         self.executable = executable
         self.settings = settings
-        self.directory = "\(plan.directory)/slurm/\(stamp)"
+        self.directory = ExperimentDirectory(plan.directory).submission(stamp)
     }
 
     /// The unfinished runs that nobody is running now, split into arrays of at most maxArraySize tasks.
@@ -106,7 +116,7 @@ public struct SlurmSubmission {
             var entry = ArrayScript(path: path, indexes: indexes, jobID: nil)
             if submit { entry.jobID = try Slurm.submit(path) }
             manifest.arrays.append(entry)
-            try RecordFiles.writeJSON(manifest, to: "\(directory)/manifest.json")
+            try RecordFiles.writeJSON(manifest, to: manifestPath)
         }
         return manifest
     }

@@ -104,7 +104,7 @@ public enum MissingRunsHint {
 
     /// The frozen specs of an experiment folder, newest first.
     static func frozenSpecs(in directory: String) -> [(path: String, text: String)] {
-        let folder = "\(directory)/specs"
+        let folder = ExperimentDirectory(directory).path(.specs)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }
         let dated = names.map { name -> (path: String, date: Date) in
             let path = "\(folder)/\(name)"

@@ -1,4 +1,4 @@
-import Experiments
+import RunResults
 import RunRecords
 
 /// The paper's own numbers (docs/method.md section 9) for an experiment that matches one of its own,

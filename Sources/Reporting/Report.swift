@@ -1,5 +1,5 @@
 import Choices
-import Experiments
+import RunResults
 import Foundation
 import RunRecords
 
@@ -307,7 +307,8 @@ public struct Report: Sendable {
     /// Figure 8 from every figure8.json under `folder`.
     mutating func addFigure8Records(under folder: String) {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
-        for case let path as String in walker where path == "figure8.json" || path.hasSuffix("/figure8.json") {
+        let name = ExperimentDirectory.File.figure8.rawValue
+        for case let path as String in walker where path == name || path.hasSuffix("/" + name) {
             let file = "\(folder)/\(path)"
             guard let record = try? RecordFiles.readJSON(Figure8Record.self, from: file) else {
                 problems.append("\(file): not a figure8.json widesparse can read")

@@ -98,7 +98,7 @@ public struct Demo: ParsableCommand {
         }
         print("")
         print(FamilyRow.table(rows))
-        let csvPath = "\(out)/family.csv"
+        let csvPath = ExperimentDirectory(out).path(.familyCSV)
         try reportingErrors { try RecordFiles.writeAtomically(Data(FamilyRow.csv(rows).utf8), to: csvPath) }
         print("written: \(csvPath)")
         let page = try reportingErrors { try Report(folders: [out]).write(to: "\(out)/report") }

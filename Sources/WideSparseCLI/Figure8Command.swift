@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import RunResults
 import Foundation
 import KernelAnalysis
 import RunRecords

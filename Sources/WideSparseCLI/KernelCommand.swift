@@ -136,7 +136,7 @@ public struct KernelCommand: ParsableCommand {
         print(kernelTable(study))
         let directory = out ?? "runs/kernel/\(String(fnv1a64(inputs.description + "\(settings)" + "\(pairs.count)"), radix: 16).prefix(12))"
         try reportingErrors { try writeKernelStudy(study, inputs: inputs.description, pairs: pairs.count, to: directory) }
-        print("written: \(directory)/kernel.csv, \(directory)/kernel.json")
+        print("written: \(ExperimentDirectory(directory).path(.kernelCSV)), \(ExperimentDirectory(directory).path(.kernelJSON))")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Choices
 import Experiments
+import RunResults
 import Foundation
 import RunRecords
 import TensorCore
@@ -128,7 +129,7 @@ struct SweepRun: ParsableCommand {
                     } else if state == .running {
                         detail = " (by another process: \(RunLock.holder(directory: directory) ?? "?"))"
                     } else if state != .done {
-                        detail = " (see \(directory)/worker.log)"
+                        detail = " (see \(RunDirectory(directory).path(.workerLog)))"
                     }
                     print("[\(ended)/\(total)] \(state.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) #\(run.index) \(run.request.summary)\(detail)")
                 case .progress(let done, let planned, let running, let waiting):
@@ -230,9 +231,7 @@ struct SweepStatusCommand: ParsableCommand {
             }
         }
         // On a cluster: what the queue still holds of this experiment's submissions.
-        let submissions = (try? FileManager.default.contentsOfDirectory(atPath: "\(plan.directory)/slurm")) ?? []
-        let jobs = submissions.compactMap { try? RecordFiles.readJSON(SlurmSubmission.Manifest.self, from: "\(plan.directory)/slurm/\($0)/manifest.json") }
-            .flatMap(\.arrays).compactMap(\.jobID)
+        let jobs = SlurmSubmission.submittedJobIDs(experimentDirectory: plan.directory)
         if !jobs.isEmpty, let queued = Slurm.queuedTasks(jobs: jobs) {
             print("slurm queue: " + (queued.isEmpty ? "no tasks of this experiment" : queued.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased())" }.joined(separator: ", ")))
         }
@@ -336,7 +335,7 @@ struct SweepSlurm: ParsableCommand {
                 print("submitted job \(array.jobID ?? "?"): \(array.indexes.count) runs (\(array.path))")
             }
         }
-        print("manifest: \(submission.directory)/manifest.json")
+        print("manifest: \(submission.manifestPath)")
         print("progress: \(arguments.commandLine.command("sweep status"))")
     }
 }
@@ -380,7 +379,7 @@ public struct Results: ParsableCommand {
             if results.rows.isEmpty {
                 throw InputError(description: "\(source): expected run folders (with a config.json) in it or below it, found none (no table written)")
             }
-            defaultCSV = "\(source)/results.csv"
+            defaultCSV = ExperimentDirectory(source).path(.results)
         } else {
             let arguments = try SpecArguments.parse([source] + overrides + ["--runs-dir", runsDir])
             let (plan, tree) = try arguments.plan()
@@ -389,7 +388,7 @@ public struct Results: ParsableCommand {
                 throw InputError(description: hint + "\n(no table written)")
             }
             results = SweepResults(plan: plan)
-            defaultCSV = "\(plan.directory)/results.csv"
+            defaultCSV = ExperimentDirectory(plan.directory).path(.results)
         }
         print(results.table())
         let path = csv ?? defaultCSV

@@ -1,5 +1,6 @@
 import Choices
 import Experiments
+import RunResults
 import Foundation
 import Models
 import NeuralNetwork

@@ -1,5 +1,6 @@
 import Foundation
 import Experiments
+import RunResults
 import KernelAnalysis
 import RunRecords
 import Testing

@@ -1,6 +1,7 @@
 import Choices
 import Datasets
 import Experiments
+import RunResults
 import Foundation
 import RunRecords
 import Testing

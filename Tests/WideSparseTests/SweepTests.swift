@@ -1,4 +1,5 @@
 import Experiments
+import RunResults
 import Foundation
 import RunRecords
 import Testing

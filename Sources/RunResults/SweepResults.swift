@@ -1,175 +1,41 @@
 import Choices
 import Foundation
-import Models
-import Widening
 import RunRecords
 
-/// One run as the results table shows it, read from its directory.
-public struct ResultRow: Sendable {
-    public var id: String
-    public var directory: String
-    public var state: RunState
-    public var config: RunConfig
-    public var labels: RunLabels?
-    public var result: RunResult?
-    /// The error or divergence, for failed and diverged runs.
-    public var note: String?
-
-    public init(id: String, directory: String, config: RunConfig, labels: RunLabels?) {
-        self.id = id
-        self.directory = directory
-        self.config = config
-        let folder = RunDirectory(directory)
-        self.labels = labels ?? folder.labels()
-        self.state = folder.state
-        self.result = folder.result()
-        if state == .failed { note = folder.failure()?.message }
-        if state == .diverged, let divergence = folder.divergence() {
-            note = "loss \(divergence.loss) at step \(divergence.step) (epoch \(divergence.epoch &+ 1))"
-        }
-    }
-
-    public var width: Int {
-        switch config.model {
-        case .mlp(let mlp): return mlp.width
-        case .resnet18(let resnet): return resnet.width
-        }
-    }
-
-    /// The bottleneck of a bottleneck model.
-    public var bottleneck: BottleneckConfig? {
-        switch config.model {
-        case .mlp(let mlp): return mlp.bottleneck
-        case .resnet18(let resnet): return resnet.bottleneck
-        }
-    }
-
-    /// The architecture, width, stage widths and per-layer removals the config records.
-    private var recordedArchitecture: (architecture: Architecture, width: Int, stageWidths: [Int]?, removed: [Int]) {
-        switch config.model {
-        case .mlp(let mlp):
-            return (.mlp1(inputSize: mlp.inputSize, classes: mlp.classes), mlp.width, nil, mlp.removedWeights)
-        case .resnet18(let resnet):
-            let form = resnet.form
-            return (.resNet18(inputChannels: resnet.inputChannels, classes: resnet.classes, form: form), resnet.width, resnet.stageWidths,
-                    resnet.removedWeights)
-        }
-    }
-
-    /// (weights of the model, weights of the plain dense model of this width and stage widths), from the config alone,
-    /// counted as Widening counts them.
-    public var weights: (kept: Int, dense: Int) {
-        let (architecture, width, stageWidths, removed) = recordedArchitecture
-        func total(_ bottleneck: Bottleneck?) -> Int {
-            architecture.layers(width: width, stageWidths: stageWidths, bottleneck: bottleneck).map(\.count).reduce(0, +)
-        }
-        let dense = total(nil)
-        if let bottleneck = self.bottleneck {
-            let kind = bottleneck.kind
-            return (total(Bottleneck(kind: kind, innerSizes: bottleneck.innerSizes)), dense)
-        }
-        return (dense - removed.reduce(0, +), dense)
-    }
-
-    /// ResNet-18 widened in chosen stages: the stages (1...4) whose channels follow the width; nil
-    /// for the standard model (every stage).
-    public var widenedStages: [Int]? {
-        guard case .resnet18(let resnet) = config.model, let stages = resnet.stageWidths else { return nil }
-        return (1...4).filter { stages[$0 - 1] == resnet.width << ($0 - 1) }
-    }
-
-    /// The connectivity of the classifier (the last weight layer) of a masked or dense model;
-    /// nil for bottleneck models, whose classifier is two factors.
-    public var lastLayerConnectivity: Double? {
-        guard !isBottleneck else { return nil }
-        let (architecture, width, stageWidths, removed) = recordedArchitecture
-        guard let last = architecture.layers(width: width, stageWidths: stageWidths, bottleneck: nil).last, last.count > 0 else { return nil }
-        return Double(last.count - (removed.last ?? 0)) / Double(last.count)
-    }
-
-    public var isBottleneck: Bool { bottleneck != nil }
-    /// The plain dense model of its width (no masks, no bottleneck).
-    public var isDense: Bool { !isBottleneck && weights.kept == weights.dense }
-    /// Statically sparse (masked).
-    public var isSparse: Bool { !isBottleneck && !isDense }
-    /// Weights / weights of the dense model of the same width.
-    public var connectivity: Double { Double(weights.kept) / Double(weights.dense) }
-    public var method: String {
-        if let method = labels?.method { return method }
-        return WideningMethods.name(bottleneck: bottleneck?.kind,
-                                    removedWeights: recordedArchitecture.removed)
-    }
-
-    /// Everything but the seed: runs with equal keys are repeats over seeds.
-    public var groupKey: String { configKey(removing: ["seed"]) }
-
-    /// Everything but seed, width, sparsity, bottleneck and stage widths: the runs of one family
-    /// (every method, every choice of widened stages) and its dense references.
-    public var familyKey: String { configKey(removing: ["seed", "width", "removedWeights", "maskPattern", "bottleneck", "stageWidths"]) }
-
-    private func configKey(removing keys: Set<String>) -> String {
-        guard let data = try? JSONEncoder().encode(config),
-              let object = try? JSONSerialization.jsonObject(with: data) else { return id }
-        func strip(_ value: Any) -> Any {
-            guard let dictionary = value as? [String: Any] else { return value }
-            return dictionary.filter { !keys.contains($0.key) }.mapValues(strip)
-        }
-        let stripped = try? JSONSerialization.data(withJSONObject: strip(object), options: [.sortedKeys])
-        return stripped.map { String(decoding: $0, as: UTF8.self) } ?? id
-    }
-}
-
-/// Mean and sample standard deviation.
-public struct Spread: Equatable, Sendable {
-    public var mean: Double
-    public var standardDeviation: Double
-    public var count: Int
-
-    public init?(_ values: [Double]) {
-        guard !values.isEmpty else { return nil }
-        count = values.count
-        let mean = values.reduce(0, +) / Double(values.count)
-        self.mean = mean
-        standardDeviation = values.count < 2 ? 0
-            : (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
-    }
-}
-
-/// Runs that differ only in their seed, summarised.
-public struct ResultGroup: Sendable {
-    public var rows: [ResultRow]
-    public var bestTest: Spread?
-    public var finalTrain: Spread?
-    /// (acc_sparse(w) - acc_base) / (acc_dense(w) - acc_base), docs/method.md section 6: the share of
-    /// the dense model's gain over the base that width alone brings; nil without both references.
-    public var fractionDueToWidth: Double?
-
-    public var first: ResultRow { rows[0] }
+/// A folder that cannot be read as runs.
+public struct ResultsError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// The results of a sweep (or of every run under a folder): one row per run, grouped over seeds.
 public struct SweepResults: Sendable {
     public var rows: [ResultRow]
     /// Expansion entries that have no run: infeasible sparsity.
-    public var infeasible: [(request: RunRequest, reason: String)]
+    public var infeasible: [InfeasibleEntry]
 
-    public init(plan: SweepPlan) {
-        rows = plan.trainable.map { ResultRow(id: $0.id!, directory: plan.directory(of: $0)!, config: $0.config!, labels: $0.labels) }
-        infeasible = plan.runs.compactMap { run in
-            if case .infeasible(let reason) = run.status { return (run.request, reason) } else { return nil }
+    /// A spec entry that has no run because its budget cannot be met.
+    public struct InfeasibleEntry: Sendable {
+        /// The entry as `results` names it, without its seed ("resnet18 cifar10 width 64 ...").
+        public var summary: String
+        /// Entries with equal keys (dataset, width, reason) are listed once.
+        public var key: String
+        public var reason: String
+
+        public init(summary: String, key: String, reason: String) {
+            (self.summary, self.key, self.reason) = (summary, key, reason)
         }
     }
 
-    /// Rows read elsewhere (several folders, say).
-    public init(rows: [ResultRow]) {
+    /// Rows read elsewhere (a sweep's plan, several folders).
+    public init(rows: [ResultRow], infeasible: [InfeasibleEntry] = []) {
         self.rows = rows
-        infeasible = []
+        self.infeasible = infeasible
     }
 
     /// Every run directory (a folder holding config.json) under `folder`, at any depth.
     public init(folder: String) throws {
         guard let walker = FileManager.default.enumerator(atPath: folder) else {
-            throw SweepError("\(folder): not a folder of runs")
+            throw ResultsError(description: "\(folder): not a folder of runs")
         }
         var rows: [ResultRow] = []
         let configName = RunDirectory.File.config.rawValue
@@ -303,8 +169,8 @@ public struct SweepResults: Sendable {
             }.joined(separator: "  ")
         }
         var seen = Set<String>()
-        for (request, reason) in infeasible where seen.insert("\(request.dataset) \(request.width) \(reason)").inserted {
-            text.append("infeasible (all seeds): \(request.summary.replacingOccurrences(of: " seed \(request.seed)", with: "")): \(reason)")
+        for entry in infeasible where seen.insert(entry.key).inserted {
+            text.append("infeasible (all seeds): \(entry.summary): \(entry.reason)")
         }
         return text.joined(separator: "\n")
     }
