@@ -52,6 +52,8 @@ let package = Package(
                 .target(name: "KernelAnalysis", dependencies: ["TensorCore"], swiftSettings: fastCode),
         // Run folders read back as result rows, grouped over seeds (results, the report).
         .target(name: "RunResults", dependencies: ["Choices", "RunRecords", "Models", "Widening"], swiftSettings: fastCode),
+        // Timed training steps for `widesparse bench` (benchmarks, never tests).
+        .target(name: "Benchmarks", dependencies: ["Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "RunRecords", "Training"], swiftSettings: fastCode),
         .target(
             name: "Experiments",
             dependencies: ["Choices", "Training", "RunRecords", "Datasets", "Models", "Widening", "RunResults", "KernelAnalysis", .product(name: "Yams", package: "Yams")],
@@ -62,7 +64,7 @@ let package = Package(
             name: "WideSparseCLI",
             dependencies: [
                 "Choices", "TensorCore", "NeuralNetwork", "Sparsity", "Models", "Widening", "Datasets", "Training", "RunRecords",
-                "Experiments", "RunResults", "KernelAnalysis", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Experiments", "RunResults", "KernelAnalysis", "Reporting", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastCode),
         .executableTarget(name: "widesparse", dependencies: ["WideSparseCLI"], swiftSettings: fastCode),

@@ -26,6 +26,10 @@ public struct Figure8Study: Sendable {
     public var trainSubset = 2048
     /// The experiment's name: its runs are <name>-search and <name>-final.
     public var name = "figure8"
+    /// Test pairs of the kernel distance (the paper: 10^4).
+    public var pairs = 10_000
+    /// Random networks per width for the kernel distance (the paper: 10).
+    public var initialisations = 10
 
     public init() {}
 
@@ -55,6 +59,28 @@ public struct Figure8Study: Sendable {
     /// Step 2's spec for one width at its chosen rate, every seed, no validation part.
     public func finalSpec(width: Int, rate: Double) -> SpecValue {
         spec(name: "\(name)-final", widths: [width], rates: ["\(rate)"], seeds: seeds, epochs: epochs, validation: 0)
+    }
+
+    /// Step 3's input pairs: the dataset's test images.
+    public func kernelInputs() throws -> KernelInputs {
+        KernelInputs(source: try KernelInputSource.named(dataset), dataDirectory: dataDirectory, pairs: pairs)
+    }
+
+    /// Step 3's family: the trained widths at the budget's n p, the paper's estimator settings.
+    public func kernelSettings(dimension: Int) -> KernelStudy.Settings {
+        KernelStudy.Settings(np: kernelNP(weights: weights, dimension: dimension, classes: 10), widths: widths, initialisations: initialisations)
+    }
+
+    /// The trained widths side by side: rate, test error and the three distances.
+    public static func comparisonTable(kernel: KernelStudy, testError: [Int: Spread], chosen: [Int: Double]) -> String {
+        var lines = ["    n         p        lr   test error % (sd)   D Monte-Carlo   D exact      eq. 4"]
+        for row in kernel.rows {
+            guard let error = testError[row.width] else { continue }
+            lines.append(String(
+                format: "%5d  %8.5f  %8.3g   %8.2f (%5.2f)   %.4e    %.4e   %.4e", row.width, row.connectivity, chosen[row.width] ?? 0,
+                100 * error.mean, 100 * error.standardDeviation, row.monteCarlo.value, row.exact.value, row.equationFour))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The search's outcome: each width's best validation accuracy per rate (a diverged rate has
@@ -99,6 +125,14 @@ public struct Figure8Record: Codable, Sendable {
         let path = ExperimentDirectory(experimentDirectory).path(.figure8)
         try RecordFiles.writeJSON(self, to: path)
         return path
+    }
+
+    /// The correlations and whether the distance's argmin is the best width, as `figure8` ends.
+    public var summary: String {
+        func rho(_ key: String) -> String { String(format: "%.2f", spearman[key]!) }
+        return "Spearman rank correlation of test error with D: Monte-Carlo \(rho("monteCarlo")), exact \(rho("exact")), eq. 4 \(rho("equationFour"))\n"
+            + "best width \(bestWidth); smallest D at n = \(argminMonteCarlo) (Monte-Carlo), \(argminExact) (exact), \(argminEquationFour) (eq. 4): "
+            + (argminMonteCarlo == bestWidth ? "the Monte-Carlo argmin matches" : "the Monte-Carlo argmin does not match")
     }
 
     /// The record of the widths that trained (at least 3), or nil.

@@ -39,6 +39,17 @@ public struct LocalSweep {
         self.threadsPerJob = threadsPerJob
     }
 
+    /// Plans the spec `tree` under `runsRoot`, freezes it beside its runs, and runs it with `jobs`
+    /// workers of one thread: a study's sweep (figure8) as `sweep run` would run it.
+    public static func run(
+        tree: SpecValue, file: String, runsRoot: String, executable: String, jobs: Int, onEvent: (Event) -> Void
+    ) throws -> (plan: SweepPlan, status: SweepStatus) {
+        let plan = try SweepPlan(spec: try ExperimentSpec(tree, file: file), runsRoot: runsRoot, file: file)
+        let frozen = try FrozenSpec.write(tree, experimentDirectory: plan.directory)
+        let sweep = LocalSweep(plan: plan, specPath: frozen, runsRoot: runsRoot, executable: executable, jobs: jobs, threadsPerJob: 1)
+        return (plan, try sweep.run(onEvent: onEvent))
+    }
+
     /// Starts every run that is not finished (done or diverged) and waits for all of them.
     /// Returns the states at the end. `restartFailed`: runs that failed are cleared and trained
     /// again from the start. A SIGINT or SIGTERM to the sweep is forwarded to every worker (each

@@ -33,10 +33,10 @@ extension RunRecipe {
             return v
         }
         func ints(_ text: String) throws -> [Int] {
-            try text.split(separator: ",").map { guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else { throw failure("comma-separated whole numbers", text) }; return v }
+            try CommaList(text).values(field: "options.\(name)", expected: "comma-separated whole numbers (as --\(name) of widesparse train takes)") { Int($0) }
         }
         func floats(_ text: String) throws -> [Float] {
-            try text.split(separator: ",").map { guard let v = Float($0.trimmingCharacters(in: .whitespaces)) else { throw failure("comma-separated numbers", text) }; return v }
+            try CommaList(text).values(field: "options.\(name)", expected: "comma-separated numbers (as --\(name) of widesparse train takes)") { Float($0) }
         }
     }
 

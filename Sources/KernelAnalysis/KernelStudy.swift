@@ -16,7 +16,11 @@ public struct KernelStudy: Sendable {
         public var reference: String
         public var referenceWidth: Int
 
-        public init(np: Double, widths: [Int], initialisations: Int, masks: Int, seed: UInt64, reference: String, referenceWidth: Int) {
+        /// The defaults are the paper's Figure 8 settings.
+        public init(
+            np: Double, widths: [Int], initialisations: Int = 10, masks: Int = 1024, seed: UInt64 = 0, reference: String = "analytic",
+            referenceWidth: Int = 10_000
+        ) {
             self.np = np
             self.widths = widths
             self.initialisations = initialisations

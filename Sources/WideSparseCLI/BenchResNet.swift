@@ -1,11 +1,10 @@
 import ArgumentParser
+import Benchmarks
 import Choices
 import Foundation
-import Models
-import NeuralNetwork
-import Sparsity
 import TensorCore
-import Training
+
+extension ResNetStepBenchmark.Mode: ExpressibleByArgument {}
 
 /// `widesparse bench resnet`: images per second of CIFAR ResNet-18 training steps, measured as
 /// benchmarks/torch_bench.py's "resnet-train" part measures PyTorch.
@@ -23,12 +22,8 @@ public struct BenchResNet: ParsableCommand {
             compare it with PyTorch's "memory" part).
             """)
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case train, infer
-    }
-
     @Option(help: "train (batch 128 by default) or infer (batch 256 by default).")
-    var mode: Mode = .train
+    var mode: ResNetStepBenchmark.Mode = .train
 
     @Option(help: "Configurations, comma-separated: widths, or widths with 'm' for masked (e.g. 8,64,64m).")
     var configs: String = "8,18,32,64,64m"
@@ -67,7 +62,10 @@ public struct BenchResNet: ParsableCommand {
             guard let width = Int(masked ? String(config.dropLast()) : config), width >= 1 else {
                 throw ValidationError("--configs: expected widths like 8 or 64m, found '\(config)'")
             }
-            let (stepSeconds, weights) = try measure(width: width, masked: masked, batchSize: batchSize)
+            let benchmark = ResNetStepBenchmark(
+                mode: mode, width: width, maskedToWeightsOfWidth: masked ? maskBaseWidth : nil, batchSize: batchSize, convolution: convolution,
+                seconds: seconds, minSteps: minSteps)
+            let (stepSeconds, weights) = try reportingErrors { try benchmark.measure() }
             let imagesPerSecond = Double(batchSize) / stepSeconds
             print(String(format: "%-6@  %9d  %9.1f", config, weights, imagesPerSecond))
             rows.append(["config": config, "mode": mode.rawValue, "width": width, "masked": masked, "weights": weights, "threads": threads,
@@ -81,49 +79,4 @@ public struct BenchResNet: ParsableCommand {
             try data.write(to: URL(fileURLWithPath: json))
         }
     }
-
-    private func measure(width: Int, masked: Bool, batchSize: Int) throws -> (seconds: Double, weights: Int) {
-        let model = ResNet18(width: width, convolution: convolution)
-        let shapes = model.weightParameters.map(\.shape)
-        if masked {
-            let budget = resNet18WeightShapes(width: maskBaseWidth).map(\.count).reduce(0, +)
-            let removals = try RemovalRule.levelDown.removals(total: shapes.map(\.count).reduce(0, +) - budget, layers: shapes)
-            applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 1)
-        }
-        model.initialise(masterSeed: 0)
-        let trainingStep = TrainingStep(
-            model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4))
-        var random = RandomStream(seed: 2)
-        let images = Tensor(shape: [batchSize, 3, 32, 32])
-        for i in 0..<images.count { images[i] = random.nextNormal() }
-        let labels = (0..<batchSize).map { _ in Int32(random.nextIndex(below: 10)) }
-        func step() {
-            if mode == .infer {
-                _ = model.forward(images, mode: .evaluation)
-                return
-            }
-            labels.withUnsafeBufferPointer { trainingStep(images, labels: $0) }
-        }
-        for _ in 0..<3 { step() }
-        QuietWindows.waitForQuiet(maximum: 300)
-        var clean: [Double] = []
-        var all: [Double] = []
-        let start = Date()
-        while (clean.reduce(0, +) < seconds || clean.count < minSteps) && Date().timeIntervalSince(start) < 4 * seconds + 60 {
-            let window = QuietWindows.watch(step)
-            all.append(window.seconds)
-            if window.foreignCores <= QuietWindows.cleanForeignCores { clean.append(window.seconds) }
-        }
-        let samples = (clean.count >= minSteps ? clean : all).sorted()
-        let weights = model.weightParameters.map(\.parameter.keptCount).reduce(0, +)
-        return (samples[samples.count / 2], weights)
-    }
 }
-
-/// The process's peak resident set size in KiB (VmHWM, as PyTorch's benchmark reads it).
-func peakResidentKiB() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
-    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-}
-

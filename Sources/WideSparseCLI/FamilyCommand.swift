@@ -1,9 +1,6 @@
 import ArgumentParser
 import Choices
 import Foundation
-import Models
-import NeuralNetwork
-import Sparsity
 import Widening
 
 /// `widesparse family`: inspect a constant-weight width family before training anything.
@@ -37,16 +34,16 @@ public struct Family: ParsableCommand {
     var baseWidth: Int?
 
     @Option(help: "Widths, comma-separated (default: mlp 5,10,...,640; resnet18 cifar 8,16,32,64; imagenet 64,90,128,181,256).")
-    var widths: String?
+    var widths: CommaList?
 
     @Option(help: "Widening factors instead of widths, comma-separated; width = round(base width * factor).")
-    var factors: String?
+    var factors: CommaList?
 
     @Option(help: ArgumentHelp("How wider members keep the budget: \(WideningMethods.helpText).", valueName: "method"))
     var method: String = SparseWidening.name
 
     @Option(help: "ResNet-18: widen only these stages (e.g. 4, or 1,2); the others keep the channels of the base width. Default: all four.")
-    var widenStages: String?
+    var widenStages: CommaList?
 
     @Option(help: "The budget (default: the weights of the dense model of --base-width).")
     var weights: Int?
@@ -73,13 +70,13 @@ public struct Family: ParsableCommand {
     var grid = false
 
     @Option(help: "With --grid: last-layer connectivities, comma-separated.")
-    var lastLayerConnectivities: String = "1,0.9,0.8,0.7,0.6,0.5,0.4,0.3,0.2,0.1"
+    var lastLayerConnectivities: CommaList = "1,0.9,0.8,0.7,0.6,0.5,0.4,0.3,0.2,0.1"
 
     @Flag(help: "Draw the masks (with --seed) and count units left without incoming or outgoing weights.")
     var disconnected = false
 
-    @Option(help: "Master seed for --disconnected (masks are a pure function of it, the layer and the count).")
-    var seed: UInt64 = 0
+    @OptionGroup var master: SeedOption
+    var seed: UInt64 { master.seed }
 
     @Flag(help: "Machine-readable JSON instead of tables.")
     var json = false
@@ -102,93 +99,43 @@ public struct Family: ParsableCommand {
             throw ValidationError("--grid and --disconnected: masks only; --method \(method) has none")
         }
         if widenStages != nil && model == .mlp { throw ValidationError("--widen-stages: ResNet-18 only (MLP-1 has one hidden layer)") }
-        _ = try reportingErrors { try wideningMethod(architecture()) }
+        _ = try reportingErrors { try recipe().wideningMethod() }
     }
 
     public mutating func run() throws {
-        let base = try baseWidth ?? architecture().paperBaseWidth
-        let widthList = try resolvedWidths(base: base)
+        let recipe = try reportingErrors { try self.recipe() }
         if grid {
-            try printGrid(base: base, widths: widthList)
+            let table = Figure5GridTable(
+                inputSize: inputSize, classes: classes, baseWidth: recipe.base, widths: recipe.memberWidths,
+                lastLayerConnectivities: try reportingErrors { try lastLayerConnectivities.numbers(field: "--last-layer-connectivities") })
+            print(json ? try table.json() : table.text())
             return
         }
-        var family = try reportingErrors { try makeFamily(base: base, widths: widthList) }
+        var family = try reportingErrors { try recipe.family() }
         if disconnected {
-            let architecture = try self.architecture()
             for index in family.members.indices {
-                family.members[index].model?.countDisconnectedUnits(architecture: architecture, masterSeed: seed)
+                family.members[index].model?.countDisconnectedUnits(architecture: recipe.architecture, masterSeed: seed)
             }
         }
-        print(json ? try jsonText(family) : describe(family))
+        print(json ? try jsonText(family) : family.table(unitColumns: disconnected))
     }
 
-    /// The architecture the family widens.
-    func architecture() throws -> Architecture {
-        switch model {
-        case .mlp: return .mlp1(inputSize: inputSize, classes: classes)
-        case .resnet18:
-            let stages = try widenStages.map { try parseCounts($0, option: "--widen-stages") } ?? [1, 2, 3, 4]
-            return .resNet18(inputChannels: inputChannels, classes: classes, form: form, widenedStages: stages)
-        }
+    /// The family the options describe.
+    func recipe() throws -> FamilyRecipe {
+        var recipe = FamilyRecipe(model: model)
+        (recipe.form, recipe.baseWidth, recipe.method, recipe.weights) = (form, baseWidth, method, weights)
+        recipe.options = WideningOptions(rule: rule, ioOnly: ioOnly, lastLayerConnectivity: lastLayerConnectivity)
+        recipe.widths = try widths?.widths(field: "--widths")
+        recipe.factors = try factors?.values(field: "--factors", expected: "comma-separated positive numbers") { Double($0).flatMap { $0 > 0 ? $0 : nil } }
+        recipe.widenStages = try widenStages?.wholeNumbers(field: "--widen-stages")
+        (recipe.classes, recipe.inputChannels, recipe.inputSize) = (classes, inputChannels, inputSize)
+        return recipe
     }
 
-    /// The family this command prints (public so that tests check exactly what users see).
+    /// The family of `widths` at the budget of `base` (public so that tests check exactly what users see).
     public func makeFamily(base: Int, widths: [Int]) throws -> WideningFamily {
-        let architecture = try self.architecture()
-        return try WideningFamily(architecture: architecture, method: wideningMethod(architecture), baseWidth: base, widths: widths, weights: weights)
-    }
-
-    /// --method with its options, checked against the architecture.
-    func wideningMethod(_ architecture: Architecture) throws -> any WideningMethod {
-        let options = WideningOptions(rule: rule, ioOnly: ioOnly, lastLayerConnectivity: lastLayerConnectivity)
-        return try WideningMethods.make(method, options: options, architecture: architecture, hasBudget: true)
-    }
-
-    func resolvedWidths(base: Int) throws -> [Int] {
-        if let factors {
-            return try factors.split(separator: ",").map { part in
-                guard let factor = Double(part.trimmingCharacters(in: .whitespaces)), factor > 0 else {
-                    throw ValidationError("--factors: expected comma-separated positive numbers, found '\(factors)'")
-                }
-                return width(base: base, factor: factor)
-            }
-        }
-        if let widths { return try parseWidths(widths) }
-        return try architecture().paperWidths(base: base)
-    }
-
-    func printGrid(base: Int, widths: [Int]) throws {
-        let connectivities = try lastLayerConnectivities.split(separator: ",").map { part -> Double in
-            guard let value = Double(part.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--last-layer-connectivities: expected comma-separated numbers, found '\(lastLayerConnectivities)'")
-            }
-            return value
-        }
-        let budget = inputSize * base + base * classes
-        let cells = figure5Grid(inputSize: inputSize, classes: classes, weightBudget: budget, widths: widths, lastLayerConnectivities: connectivities)
-        if json {
-            let rows = cells.flatMap { $0 }.map { cell -> [String: Any] in
-                var row: [String: Any] = ["width": cell.width, "last_layer_connectivity": cell.lastLayerConnectivity]
-                if let plan = cell.plan {
-                    row["removed"] = plan.removals
-                    row["kept"] = plan.keptCounts
-                    row["connectivity"] = plan.connectivity
-                } else {
-                    row["infeasible"] = cell.infeasibleBecause ?? ""
-                }
-                return row
-            }
-            let data = try JSONSerialization.data(withJSONObject: ["weight_budget": budget, "cells": rows], options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-            return
-        }
-        print("MLP-1 Figure 5 grid at \(budget) weights (base width \(base)): first-layer weights kept per cell; '-' = infeasible")
-        print(tablePad("width", 7) + tableLeftPad("overall", 9) + connectivities.map { tableLeftPad(String(format: "%.2g", $0), 8) }.joined())
-        for row in cells {
-            let width = row[0].width
-            let overall = Double(budget) / Double(inputSize * width + width * classes)
-            print(tablePad("\(width)", 7) + tableLeftPad(overall <= 1 ? String(format: "%.4f", overall) : "-", 9)
-                + row.map { tableLeftPad($0.plan.map { "\($0.keptCounts[0])" } ?? "-", 8) }.joined())
-        }
+        var recipe = try self.recipe()
+        (recipe.baseWidth, recipe.widths, recipe.factors) = (base, widths, nil)
+        return try recipe.family()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Choices
 import Experiments
 import Foundation
 import KernelAnalysis
@@ -13,8 +14,8 @@ struct KernelInputOptions: ParsableArguments {
     @Option(help: "Input dimension d for --input gaussian.")
     var dimension: Int = 784
 
-    @Option(help: "The dataset's folder or file (default: its standard place).")
-    var dataDir: String?
+    @OptionGroup var location: DataDirOption
+    var dataDir: String? { location.dataDir }
 
     @Option(help: "Input pairs (the paper: 10^4 pairs of test samples).")
     var pairs: Int = 10_000
@@ -44,7 +45,7 @@ struct KernelFamilyOptions: ParsableArguments {
     var classes: Int = 10
 
     @Option(help: "Widths n, comma-separated (default: from n p upwards, doubling, to 2048).")
-    var widths: String?
+    var widths: CommaList?
 
     @Option(help: "Random networks per width for the Monte-Carlo distance (the paper: 10).")
     var initialisations: Int = 10
@@ -58,8 +59,8 @@ struct KernelFamilyOptions: ParsableArguments {
     @Option(help: "Width of the empirical reference net.")
     var referenceWidth: Int = 10_000
 
-    @Option(help: "Master seed of inputs, networks and masks.")
-    var seed: UInt64 = 0
+    @OptionGroup var master: SeedOption
+    var seed: UInt64 { master.seed }
 
     @OptionGroup var compute: ThreadsOption
     var threads: Int { compute.threads }
@@ -78,15 +79,8 @@ struct KernelFamilyOptions: ParsableArguments {
 
     func settings(dimension d: Int) throws -> KernelStudy.Settings {
         let np = self.np ?? kernelNP(weights: weights ?? 6352, dimension: d, classes: classes)
-        let widthList: [Int]
-        if let widths {
-            widthList = try parseWidths(widths)
-        } else {
-            widthList = defaultKernelWidths(np: np)
-        }
-        if let narrow = widthList.first(where: { Double($0) < np }) {
-            throw ValidationError("--widths: width \(narrow) is below n p = \(np) (connectivity above 1); the family starts at n = \(Int(np.rounded(.up)))")
-        }
+        let widthList = try reportingErrors { try widths?.widths(field: "--widths") } ?? defaultKernelWidths(np: np)
+        try checkKernelWidths(widthList, np: np)
         return KernelStudy.Settings(
             np: np, widths: widthList, initialisations: initialisations, masks: masks, seed: seed, reference: reference,
             referenceWidth: referenceWidth)
@@ -133,37 +127,16 @@ public struct KernelCommand: ParsableCommand {
         let study = KernelStudy(pairs: pairs, settings: settings) { row in
             print("  width \(row.width) done (\(format(Date().timeIntervalSince(start), digits: 1)) s)")
         }
-        print(kernelTable(study))
+        print(study.table)
         let directory = out ?? "runs/kernel/\(String(fnv1a64(inputs.description + "\(settings)" + "\(pairs.count)"), radix: 16).prefix(12))"
         try reportingErrors { try writeKernelStudy(study, inputs: inputs.description, pairs: pairs.count, to: directory) }
         print("written: \(ExperimentDirectory(directory).path(.kernelCSV)), \(ExperimentDirectory(directory).path(.kernelJSON))")
     }
 }
 
-/// The table: one line per width, the smallest of each measure marked with '*'.
-func kernelTable(_ study: KernelStudy) -> String {
-    func cell(_ estimate: Estimate) -> String {
-        String(format: "%.4e +- %.1e", estimate.value, estimate.standardError)
+/// Widths below n p would need a connectivity above 1.
+func checkKernelWidths(_ widths: [Int], np: Double) throws {
+    if let narrow = widths.first(where: { Double($0) < np }) {
+        throw ValidationError("--widths: width \(narrow) is below n p = \(np) (connectivity above 1); the family starts at n = \(Int(np.rounded(.up)))")
     }
-    var lines = ["    n         p   D Monte-Carlo            D exact (eq. 1)          eq. 4       eq. 4 / MC"]
-    for row in study.rows {
-        let mark = { (flag: Bool) in flag ? "*" : " " }
-        var line = String(format: "%5d  %8.5f   ", row.width, row.connectivity)
-        line += cell(row.monteCarlo) + mark(row.width == study.argminMonteCarlo) + "   "
-        line += cell(row.exact) + mark(row.width == study.argminExact) + "   "
-        line += String(format: "%.4e", row.equationFour) + mark(row.width == study.argminEquationFour)
-        line += String(format: "   %8.2f", row.equationFour / row.monteCarlo.value)
-        if let enumerated = row.enumerated { line += String(format: "   enumerated %.4e", enumerated) }
-        lines.append(line)
-    }
-    lines.append("* = smallest. Smallest D: Monte-Carlo at n = \(study.argminMonteCarlo ?? 0), exact at n = \(study.argminExact ?? 0), eq. 4 at n = \(study.argminEquationFour ?? 0).")
-    let disagreements = study.disagreements()
-    if study.settings.reference == "analytic" {
-        lines.append(disagreements.isEmpty
-            ? "Monte-Carlo and the exact expression agree within 3 standard errors at every width."
-            : "Monte-Carlo and the exact expression differ by more than 3 standard errors at n = \(disagreements.map(String.init).joined(separator: ", ")).")
-    } else {
-        lines.append("Monte-Carlo is measured against the empirical reference, the exact expression against the analytic kernel; differences include the reference's own finite width.")
-    }
-    return lines.joined(separator: "\n")
 }

@@ -23,6 +23,11 @@ extension MaskPattern: ExpressibleByArgument {}
 extension ResNetForm: ExpressibleByArgument {}
 extension ExecutionChoice: ExpressibleByArgument {}
 
+/// Lists are read by the library (`CommaList`), so their errors are its messages, not the parser's.
+extension CommaList: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
 extension RemovalRule: ExpressibleByArgument {
     /// Also accepts "proportional": removals proportional to layer size are the uniform rule.
     public init?(argument: String) {
@@ -35,8 +40,8 @@ public struct DataOptions: ParsableArguments {
     @Option(help: "Dataset: mnist5k (5000 real MNIST digits, the default), mnist (IDX files in --data-dir), fashion-mnist, cifar10, cifar100 or svhn (their standard files in --data-dir), or image-folder (--data-dir holds train/ and val/ with one sub-folder of JPEG/PNG images per class, ImageNet's layout; ResNet-18 only).")
     var dataset: DatasetName = .mnist5k
 
-    @Option(help: "The dataset's folder (or the mnist_5k.csv.gz file) (default: the dataset's standard place).")
-    var dataDir: String?
+    @OptionGroup var location: DataDirOption
+    var dataDir: String? { location.dataDir }
 
     @Option(help: "Train on a random subset of this many training samples (paper Figure 8: 2048).")
     var trainSubset: Int?
@@ -89,13 +94,13 @@ public struct TrainingOptions: ParsableArguments {
     var schedule: String?
 
     @Option(help: "Epochs where the multistep schedule multiplies the rate by --gamma, comma-separated.")
-    var milestones: String = "50,120,200"
+    var milestones: CommaList = "50,120,200"
 
     @Option(help: "Factor of the multistep schedule.")
     var gamma: Double = 0.1
 
-    @Option(help: "Master seed: masks, initial values, data order and subsets all derive from it.")
-    var seed: UInt64 = 0
+    @OptionGroup var master: SeedOption
+    var seed: UInt64 { master.seed }
 
     @OptionGroup var compute: ThreadsOption
     @OptionGroup var executionOption: ExecutionOption
@@ -106,13 +111,8 @@ public struct TrainingOptions: ParsableArguments {
 
     /// Sets the recipe's training fields (the paper's settings fill what is not given).
     func apply(to recipe: inout RunRecipe) throws {
-        recipe.schedule = try reportingErrors { try schedule.map { try ScheduleKind.named($0) } }
-        recipe.milestones = try milestones.split(separator: ",").map { part -> Int in
-            guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--milestones: expected comma-separated epochs, found '\(milestones)'")
-            }
-            return value
-        }
+        recipe.schedule = try schedule.map { try ScheduleKind.named($0) }
+        recipe.milestones = try milestones.wholeNumbers(field: "--milestones", expected: "comma-separated epochs")
         (recipe.epochs, recipe.batchSize, recipe.evalBatchSize, recipe.lr) = (epochs, batchSize, evalBatchSize, lr)
         (recipe.momentum, recipe.nesterov, recipe.weightDecay, recipe.gamma, recipe.seed) = (momentum, nesterov, weightDecay, gamma, seed)
     }
@@ -155,6 +155,22 @@ public struct BudgetOptions: ParsableArguments {
     func apply(to recipe: inout RunRecipe) {
         (recipe.weights, recipe.weightsOfWidth, recipe.method, recipe.rule) = (weights, weightsOfWidth, method, rule)
     }
+}
+
+/// --data-dir, declared once for every command that reads a dataset.
+public struct DataDirOption: ParsableArguments {
+    @Option(help: "The dataset's folder (or the mnist_5k.csv.gz file) (default: the dataset's standard place, where scripts/setup.sh puts it).")
+    var dataDir: String?
+
+    public init() {}
+}
+
+/// --seed, declared once for every command that draws anything at random.
+public struct SeedOption: ParsableArguments {
+    @Option(help: "Master seed: masks, initial values, data order, subsets and input pairs all derive from it.")
+    var seed: UInt64 = 0
+
+    public init() {}
 }
 
 /// --threads, declared once for every command that computes.

@@ -62,12 +62,6 @@ func executablePath() -> String {
     URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 }
 
-func describePlan(_ plan: SweepPlan) {
-    let infeasible = plan.runs.filter { if case .infeasible = $0.status { return true } else { return false } }
-    print("experiment \(plan.spec.name): \(plan.trainable.count) runs in \(plan.directory)"
-        + (infeasible.isEmpty ? "" : ", \(infeasible.count) infeasible entries (listed by `widesparse results`)"))
-}
-
 /// `widesparse sweep run SPEC`
 struct SweepRun: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -104,7 +98,7 @@ struct SweepRun: ParsableCommand {
 
     func run() throws {
         let (plan, tree) = try arguments.plan()
-        describePlan(plan)
+        print(plan.headline)
         try reportingErrors { try plan.checkData(specFile: arguments.spec) }
         let specPath = try reportingErrors { try FrozenSpec.write(tree, experimentDirectory: plan.directory) }
         let before = SweepStatus(plan: plan)
@@ -116,26 +110,8 @@ struct SweepRun: ParsableCommand {
             threadsPerJob: threads, workerArguments: ["--execution", execution.rawValue])
         let status = try reportingErrors {
             try sweep.run(restartFailed: restartFailed) { event in
-                switch event {
-                case .started(let run, _):
-                    print("[\(ended)/\(total)] start  #\(run.index) \(run.request.summary)")
-                case .ended(let run, let directory, let state, _):
-                    if state.isFinal { ended += 1 }
-                    var detail = ""
-                    if state == .done, let result = RunDirectory(directory).result() {
-                        detail = String(format: ": best test %.2f %%, %.0f s", 100 * result.bestTestAccuracy, result.trainingSeconds)
-                    } else if state == .failed, let failure = RunDirectory(directory).failure() {
-                        detail = ": \(failure.message)"
-                    } else if state == .running {
-                        detail = " (by another process: \(RunLock.holder(directory: directory) ?? "?"))"
-                    } else if state != .done {
-                        detail = " (see \(RunDirectory(directory).path(.workerLog)))"
-                    }
-                    print("[\(ended)/\(total)] \(state.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) #\(run.index) \(run.request.summary)\(detail)")
-                case .progress(let done, let planned, let running, let waiting):
-                    print(String(format: "progress: %d of %d epochs (%.0f %%), %d running, %d waiting", done, planned,
-                                 100 * Double(done) / Double(max(1, planned)), running, waiting))
-                }
+                if case .ended(_, _, let state, _) = event, state.isFinal { ended += 1 }
+                print(event.line(ended: ended, of: total))
             }
         }
         print("after: \(status.summary)")
@@ -208,7 +184,7 @@ struct SweepStatusCommand: ParsableCommand {
 
     func run() throws {
         let (plan, tree) = try arguments.plan()
-        describePlan(plan)
+        print(plan.headline)
         let status = SweepStatus(plan: plan)
         print(status.summary)
         print(String(format: "epochs: %d of %d (%.0f %%)", status.epochsDone, status.epochsPlanned,
@@ -216,20 +192,7 @@ struct SweepStatusCommand: ParsableCommand {
         if let hint = MissingRunsHint.message(plan: plan, tree: tree, commandLine: arguments.commandLine, subcommand: "sweep status") {
             print(hint)
         }
-        for run in plan.trainable {
-            let directory = plan.directory(of: run)!
-            switch RunState.of(directory: directory) {
-            case .failed:
-                let message = RunDirectory(directory).failure()?.message ?? "?"
-                print("failed  #\(run.index) \(run.request.summary): \(message)")
-            case .diverged:
-                let divergence = RunDirectory(directory).divergence()
-                print("diverged #\(run.index) \(run.request.summary): loss \(divergence?.loss ?? "?") at step \(divergence?.step ?? 0)")
-            case .running:
-                print("running #\(run.index) \(run.request.summary): \(RunLock.holder(directory: directory) ?? "?")")
-            default: break
-            }
-        }
+        for line in plan.problemLines { print(line) }
         // On a cluster: what the queue still holds of this experiment's submissions.
         let jobs = SlurmSubmission.submittedJobIDs(experimentDirectory: plan.directory)
         if !jobs.isEmpty, let queued = Slurm.queuedTasks(jobs: jobs) {
@@ -297,7 +260,7 @@ struct SweepSlurm: ParsableCommand {
             throw ValidationError("slurm: the controller does not answer `scontrol ping` (is slurmctld up? --dry-run only writes the scripts)")
         }
         let (plan, tree) = try arguments.plan()
-        describePlan(plan)
+        print(plan.headline)
         // Checked on the login node, before sbatch: a task that cannot find its data fails in the queue hours later.
         do {
             try plan.checkData(specFile: arguments.spec)

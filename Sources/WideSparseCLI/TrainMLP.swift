@@ -4,6 +4,7 @@ import Experiments
 import Foundation
 import Models
 import NeuralNetwork
+import Reporting
 import RunRecords
 import Sparsity
 import TensorCore
@@ -46,11 +47,13 @@ public struct TrainMLP: ParsableCommand {
 
     /// The config and the budget as asked for (run-info.json records both).
     public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
-        var recipe = RunRecipe(model: .mlp)
-        try data.apply(to: &recipe)
-        try training.apply(to: &recipe)
-        try model.apply(to: &recipe)
-        return try reportingErrors { try recipe.resolved() }
+        try reportingErrors {
+            var recipe = RunRecipe(model: .mlp)
+            try data.apply(to: &recipe)
+            try training.apply(to: &recipe)
+            try model.apply(to: &recipe)
+            return try recipe.resolved()
+        }
     }
 }
 
@@ -81,7 +84,8 @@ func trainAndSummarise(
         print("stopped after \(stopAfterEpochs ?? 0) of \(config.training.epochs) epochs (checkpointed); run the same command again to continue")
         return
     }
-    printSummary(config: config, result: result, directory: directory)
+    print("")
+    print(RunSummary.text(config: config, result: result, directory: directory))
 }
 
 /// The MLP-1 architecture and its sparsity.
@@ -95,7 +99,7 @@ public struct MLPOptions: ParsableArguments {
     var lastLayerConnectivity: Double?
 
     @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
-    var removed: String?
+    var removed: CommaList?
 
     @Option(help: "Activation: relu or identity (a deep linear network).")
     var activation: ActivationKind = .relu
@@ -119,22 +123,12 @@ public struct MLPOptions: ParsableArguments {
 
     /// Sets the recipe's MLP-1 and budget fields.
     func apply(to recipe: inout RunRecipe) throws {
-        recipe.removed = try removed.map { try parseCounts($0, option: "--removed") }
+        recipe.removed = try removed?.wholeNumbers(field: "--removed")
         recipe.width = width
         budget.apply(to: &recipe)
         recipe.lastLayerConnectivity = lastLayerConnectivity
         (recipe.activation, recipe.bias, recipe.batchNorm) = (activation, !noBias, batchNorm)
         (recipe.parameterisation, recipe.initDistribution, recipe.inputSize) = (parameterisation, initDistribution, inputSize)
-    }
-}
-
-/// Comma-separated whole numbers, e.g. "1000,20".
-func parseCounts(_ text: String, option: String) throws -> [Int] {
-    try text.split(separator: ",").map { part in
-        guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
-            throw ValidationError("\(option): expected comma-separated whole numbers, found '\(text)'")
-        }
-        return value
     }
 }
 
@@ -161,53 +155,6 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as CustomStringConvertible {
         throw InputError(description: error.description)
     }
-}
-
-func printSummary(config: RunConfig, result: RunResult, directory: String) {
-    print("")
-    switch config.model {
-    case .mlp(let m):
-        print("MLP-1 \(m.inputSize) -> \(m.width) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
-            + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
-    case .resnet18(let r):
-        print("ResNet-18 (\(r.form) form), width \(r.width), \(r.inputChannels) input channels, \(r.classes) classes, "
-            + (r.bottleneck == nil ? "\(r.maskPattern) masks" : "no masks")
-            + (r.stageWidths.map { ", stage widths \($0.map(String.init).joined(separator: ","))" } ?? ""))
-    }
-    if let bottleneck = config.model.mlp?.bottleneck ?? { if case .resnet18(let r) = config.model { return r.bottleneck } else { return nil } }() {
-        print("\(bottleneck.kind) bottleneck, inner sizes \(bottleneck.innerSizes.map(String.init).joined(separator: ",")); "
-            + "\(result.totalWeights) weights against the target \(bottleneck.targetWeights) (residual \(signed(result.totalWeights - bottleneck.targetWeights)))")
-    }
-    print("data: \(config.data.dataset), \(config.training.epochs) epochs, batch \(config.training.batchSize), "
-        + "lr \(config.training.learningRate) (\(config.training.schedule)), seed \(config.seed)")
-    for layer in result.layers {
-        print("  \(layer.name.padding(toLength: max(12, layer.name.count + 1), withPad: " ", startingAt: 0)) \(layer.shape.map(String.init).joined(separator: "x"))"
-            + "  weights \(layer.kept) of \(layer.dense)  connectivity \(format(layer.connectivity, digits: 4))"
-            + (layer.execution.map { "  (\($0))" } ?? ""))
-    }
-    print("  total weights \(result.totalWeights), connectivity \(format(result.connectivity, digits: 4))")
-    let layers = result.layers
-    if let m = config.model.mlp, layers.count == 2 {
-        if layers[0].outputsWithoutInputs > 0 || layers[1].inputsWithoutOutputs > 0 {
-            print("  disconnected hidden units: \(layers[0].outputsWithoutInputs) of \(m.width) have no incoming weight "
-                + "(they output only their bias), \(layers[1].inputsWithoutOutputs) have no outgoing weight")
-        }
-        if layers[0].inputsWithoutOutputs > 0 {
-            print("  input features no weight reads: \(layers[0].inputsWithoutOutputs) of \(m.inputSize)")
-        }
-    } else {
-        for layer in layers where layer.outputsWithoutInputs > 0 || layer.inputsWithoutOutputs > 0 {
-            print("  \(layer.name): \(layer.outputsWithoutInputs) output channels without input, "
-                + "\(layer.inputsWithoutOutputs) input channels without output")
-        }
-    }
-    print("best test accuracy  \(percent(result.bestTestAccuracy)) (epoch \(result.bestTestEpoch))")
-    print("final test accuracy \(percent(result.finalTestAccuracy))")
-    print("train accuracy      final \(percent(result.finalTrainAccuracy)), best \(percent(result.bestTrainAccuracy))")
-    if let validation = result.bestValidationAccuracy, let test = result.testAccuracyAtBestValidation {
-        print("best validation     \(percent(validation)) (test accuracy there \(percent(test)))")
-    }
-    print("time \(format(result.trainingSeconds, digits: 1)) s; results in \(RunDirectory(directory).path(.result))")
 }
 
 func percent(_ value: Double) -> String { String(format: "%.2f %%", 100 * value) }

@@ -46,7 +46,7 @@ public struct TrainResNet: ParsableCommand {
     @OptionGroup var budget: BudgetOptions
 
     @Option(help: "Widen only these stages (e.g. 4, or 1,2): the others keep the channels of the base width (--base-width, or --weights-of-width's width). Default: all four.")
-    var widenStages: String?
+    var widenStages: CommaList?
 
     @Option(help: "The width whose channels the stages not in --widen-stages keep, and where a bottleneck is unshrunk (default: --weights-of-width).")
     var baseWidth: Int?
@@ -55,10 +55,10 @@ public struct TrainResNet: ParsableCommand {
     var ioOnly = false
 
     @Option(help: "Per-channel means for --normalise per-channel, comma-separated.")
-    var channelMeans: String = "0.485,0.456,0.406"
+    var channelMeans: CommaList = "0.485,0.456,0.406"
 
     @Option(help: "Per-channel standard deviations for --normalise per-channel, comma-separated.")
-    var channelStds: String = "0.229,0.224,0.225"
+    var channelStds: CommaList = "0.229,0.224,0.225"
 
     @Option(help: "Zero padding before a random crop back to size (default: 4 on 3-channel data, else 0).")
     var cropPadding: Int?
@@ -86,7 +86,7 @@ public struct TrainResNet: ParsableCommand {
 
     public mutating func run() throws {
         ComputeThreads.set(training.threads)
-        let (config, budget) = try reportingErrors { try resolved() }
+        let (config, budget) = try resolved()
         try trainAndSummarise(config, budget: budget, model: .resnet18, options: runDirectory, execution: training.execution)
     }
 
@@ -95,25 +95,21 @@ public struct TrainResNet: ParsableCommand {
 
     /// The config and the budget as asked for (run-info.json records both).
     public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
+        try reportingErrors { try recipe().resolved() }
+    }
+
+    /// The run's choices as the options give them.
+    func recipe() throws -> RunRecipe {
         var recipe = RunRecipe(model: .resnet18)
         try data.apply(to: &recipe)
         try training.apply(to: &recipe)
-        recipe.widenStages = try widenStages.map { try parseCounts($0, option: "--widen-stages") }
+        recipe.widenStages = try widenStages?.wholeNumbers(field: "--widen-stages")
         (recipe.width, recipe.form, recipe.baseWidth, recipe.ioOnly) = (width, form, baseWidth, ioOnly)
         budget.apply(to: &recipe)
-        recipe.channelMeans = try parseFloats(channelMeans, option: "--channel-means")
-        recipe.channelStds = try parseFloats(channelStds, option: "--channel-stds")
+        recipe.channelMeans = try channelMeans.floats(field: "--channel-means")
+        recipe.channelStds = try channelStds.floats(field: "--channel-stds")
         (recipe.cropPadding, recipe.flip, recipe.convolution) = (cropPadding, flip.map { $0 == .on }, convolution)
         (recipe.imageSize, recipe.resizeSize, recipe.minCropScale) = (imageSize, resizeSize, minCropScale)
-        return try reportingErrors { try recipe.resolved() }
-    }
-}
-
-func parseFloats(_ text: String, option: String) throws -> [Float] {
-    try text.split(separator: ",").map { part in
-        guard let value = Float(part.trimmingCharacters(in: .whitespaces)) else {
-            throw ValidationError("\(option): expected comma-separated numbers, found '\(text)'")
-        }
-        return value
+        return recipe
     }
 }

@@ -3,11 +3,11 @@ import Foundation
 /// Timing on a shared machine, as benchmarks/torch_bench.py does it: each measurement window
 /// also measures how much CPU other processes used, and only "clean" windows (other processes
 /// used at most 0.15 cores) count, so both sides of a comparison are judged on a quiet machine.
-struct QuietWindows {
-    static let cleanForeignCores = 0.15
+public enum QuietWindows {
+    public static let cleanForeignCores = 0.15
 
     /// Wall time, and the cores that other processes used, during one call of `body`.
-    static func watch(_ body: () -> Void) -> (seconds: Double, foreignCores: Double) {
+    public static func watch(_ body: () -> Void) -> (seconds: Double, foreignCores: Double) {
         let machineBefore = machineBusySeconds()
         let ownBefore = processCPUSeconds()
         let start = Date()
@@ -18,7 +18,7 @@ struct QuietWindows {
     }
 
     /// Sleeps until 3 consecutive 1-second samples are clean, or `maximum` seconds passed.
-    static func waitForQuiet(maximum: Double) {
+    public static func waitForQuiet(maximum: Double) {
         let start = Date()
         var clean = 0
         while clean < 3 && Date().timeIntervalSince(start) < maximum {
@@ -43,4 +43,18 @@ struct QuietWindows {
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+public func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// The process's peak resident set size in KiB (VmHWM, as PyTorch's benchmark reads it).
+public func peakResidentKiB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
 }

@@ -1,0 +1,72 @@
+import Choices
+import Foundation
+import Models
+import NeuralNetwork
+import Sparsity
+import TensorCore
+import Training
+
+/// CIFAR ResNet-18 steps on 32x32x3 images, 10 classes, timed as benchmarks/torch_bench.py's
+/// "resnet-train" part times PyTorch: 3 warm-up steps, then steps until `seconds` of clean time
+/// and at least `minSteps` steps; the median step time counts.
+public struct ResNetStepBenchmark: Sendable {
+    public enum Mode: String, CaseIterable, Sendable {
+        /// SGD with momentum 0.9 and weight decay 5e-4.
+        case train
+        /// Evaluation mode, no gradients.
+        case infer
+    }
+
+    public var mode: Mode
+    public var width: Int
+    /// Masked to the weight count of the dense model of this width by the level-down rule; nil: dense.
+    public var maskedToWeightsOfWidth: Int?
+    public var batchSize: Int
+    public var convolution: ConvolutionAlgorithm
+    public var seconds: Double
+    public var minSteps: Int
+
+    public init(mode: Mode, width: Int, maskedToWeightsOfWidth: Int?, batchSize: Int, convolution: ConvolutionAlgorithm, seconds: Double, minSteps: Int) {
+        (self.mode, self.width, self.maskedToWeightsOfWidth, self.batchSize) = (mode, width, maskedToWeightsOfWidth, batchSize)
+        (self.convolution, self.seconds, self.minSteps) = (convolution, seconds, minSteps)
+    }
+
+    /// The median step time in seconds over clean steps (over all steps when fewer than
+    /// `minSteps` were clean), and the model's weights.
+    public func measure() throws -> (seconds: Double, weights: Int) {
+        let model = ResNet18(width: width, convolution: convolution)
+        let shapes = model.weightParameters.map(\.shape)
+        if let base = maskedToWeightsOfWidth {
+            let budget = resNet18WeightShapes(width: base).map(\.count).reduce(0, +)
+            let removals = try RemovalRule.levelDown.removals(total: shapes.map(\.count).reduce(0, +) - budget, layers: shapes)
+            applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 1)
+        }
+        model.initialise(masterSeed: 0)
+        let trainingStep = TrainingStep(
+            model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4))
+        var random = RandomStream(seed: 2)
+        let images = Tensor(shape: [batchSize, 3, 32, 32])
+        for i in 0..<images.count { images[i] = random.nextNormal() }
+        let labels = (0..<batchSize).map { _ in Int32(random.nextIndex(below: 10)) }
+        func step() {
+            if mode == .infer {
+                _ = model.forward(images, mode: .evaluation)
+                return
+            }
+            _ = labels.withUnsafeBufferPointer { trainingStep(images, labels: $0) }
+        }
+        for _ in 0..<3 { step() }
+        QuietWindows.waitForQuiet(maximum: 300)
+        var clean: [Double] = []
+        var all: [Double] = []
+        let start = Date()
+        while (clean.reduce(0, +) < seconds || clean.count < minSteps) && Date().timeIntervalSince(start) < 4 * seconds + 60 {
+            let window = QuietWindows.watch(step)
+            all.append(window.seconds)
+            if window.foreignCores <= QuietWindows.cleanForeignCores { clean.append(window.seconds) }
+        }
+        let samples = (clean.count >= minSteps ? clean : all).sorted()
+        let weights = model.weightParameters.map(\.parameter.keptCount).reduce(0, +)
+        return (samples[samples.count / 2], weights)
+    }
+}
