@@ -26,7 +26,7 @@ public struct Train: ParsableCommand {
 public struct Bench: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Time training steps (a benchmark; compare with benchmarks/torch_bench.py).",
-        subcommands: [BenchMLP.self, BenchResNet.self])
+        subcommands: [BenchMLP.self, BenchResNet.self, BenchConvolution.self])
 
     public init() {}
 }
