@@ -12,7 +12,7 @@ public struct CommaList: Sendable, Equatable, CustomStringConvertible, Expressib
 
     /// The items, trimmed of spaces.
     public var items: [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: " \t") }
+        text.split(separator: ",").map { $0.trimmingSpaces() }
     }
 
     /// Every item read by `read`; one it refuses (nil) fails the list with
@@ -46,10 +46,12 @@ public struct CommaList: Sendable, Equatable, CustomStringConvertible, Expressib
 }
 
 private extension Substring {
-    func trimmingCharacters(in characters: String) -> String {
+    /// Without leading and trailing spaces of any kind (as Foundation's `.whitespaces`: no newlines).
+    func trimmingSpaces() -> String {
+        func isSpace(_ c: Character) -> Bool { c.isWhitespace && !c.isNewline }
         var slice = self[...]
-        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
+        while let first = slice.first, isSpace(first) { slice = slice.dropFirst() }
+        while let last = slice.last, isSpace(last) { slice = slice.dropLast() }
         return String(slice)
     }
 }

@@ -5,11 +5,11 @@ import Training
 import Widening
 
 /// `widesparse demo`'s family: MLP-1 at a fixed weight budget (the dense width 5's 3970) over
-/// widths 5-640 on the mnist5k digits, in the paper's MLP settings (SGD at lr 0.1, batch 100,
+/// widths (`member(width:)`) on the mnist5k digits, in the paper's MLP settings (SGD at lr 0.1, batch 100,
 /// no momentum) for `epochs`. Every member is a run folder under `folder`.
 public struct DemoFamily: Sendable {
+    /// The paper's 300.
     public var epochs = 300
-    public var widths = [5, 10, 20, 40, 80, 160, 320, 640]
     public var weights = 3970
     /// Of the last layer (1 = dense); the first layer takes the rest of the budget.
     public var lastLayerConnectivity = 1.0

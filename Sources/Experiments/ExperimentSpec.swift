@@ -1,3 +1,4 @@
+import Choices
 import Foundation
 import Models
 import TensorCore
@@ -124,11 +125,12 @@ public struct ExperimentSpec: Equatable, Sendable {
         let model = self.model
         widenedStages = try fields.strings(one: "widen_stages", many: nil).map { entries in
             try entries.map { entry in
-                let stages = entry.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let items = CommaList(entry).items
+                let stages = items.compactMap { Int($0) }
                 guard model == "resnet18" else {
                     throw SpecError(file: file, field: "widen_stages", expected: "it only with model resnet18", found: "model \(model)")
                 }
-                guard stages.count == entry.split(separator: ",").count, !stages.isEmpty,
+                guard stages.count == items.count, !stages.isEmpty,
                       stages.allSatisfy({ (1...4).contains($0) }), stages == stages.sorted(), Set(stages).count == stages.count else {
                     throw SpecError(file: file, field: "widen_stages", expected: "entries of distinct stage numbers 1...4, ascending (e.g. \"4\" or \"1,2\")",
                                     found: "'\(entry)'")

@@ -48,7 +48,7 @@ public struct SlurmSubmission {
     public let directory: String
 
     /// The submission's manifest.json.
-    public var manifestPath: String { "\(directory)/\(ExperimentDirectory.File.slurmManifest.rawValue)" }
+    public var manifestPath: String { experiment.submission(stamp, .slurmManifest) }
 
     /// The job ids of every array submitted from the experiment in `experimentDirectory`.
     public static func submittedJobIDs(experimentDirectory: String) -> [String] {
@@ -64,7 +64,12 @@ public struct SlurmSubmission {
         self.executable = executable
         self.settings = settings
         self.directory = ExperimentDirectory(plan.directory).submission(stamp)
+        self.stamp = stamp
     }
+
+    /// The submission's time stamp (its folder's name).
+    public let stamp: String
+    private var experiment: ExperimentDirectory { ExperimentDirectory(plan.directory) }
 
     /// The unfinished runs that nobody is running now, split into arrays of at most maxArraySize tasks.
     public func arrays() -> [[Int]] {
@@ -86,7 +91,7 @@ public struct SlurmSubmission {
             "#SBATCH --job-name=widesparse-\(plan.spec.name)",
             "#SBATCH --array=0-\(indexes.count - 1)\(throttle)",
             "#SBATCH --cpus-per-task=\(settings.cpusPerTask)",
-            "#SBATCH --output=\(directory)/logs/%A_%a.out",
+            "#SBATCH --output=\(experiment.submission(stamp, .slurmLogs))/%A_%a.out",
             "#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)",
         ]
         if let partition = settings.partition { lines.append("#SBATCH --partition=\(partition)") }
@@ -109,9 +114,9 @@ public struct SlurmSubmission {
         let arrays = self.arrays()
         var manifest = Manifest(experiment: plan.spec.name, spec: specPath, created: ISO8601DateFormatter().string(from: Date()), arrays: [])
         guard !arrays.isEmpty else { return manifest }
-        try FileManager.default.createDirectory(atPath: "\(directory)/logs", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: experiment.submission(stamp, .slurmLogs), withIntermediateDirectories: true)
         for (part, indexes) in arrays.enumerated() {
-            let path = "\(directory)/array-\(part).sbatch"
+            let path = experiment.submissionScript(stamp, part: part)
             try RecordFiles.writeAtomically(Data(script(indexes: indexes, part: part, of: arrays.count).utf8), to: path)
             var entry = ArrayScript(path: path, indexes: indexes, jobID: nil)
             if submit { entry.jobID = try Slurm.submit(path) }

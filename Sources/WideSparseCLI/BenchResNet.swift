@@ -26,7 +26,7 @@ public struct BenchResNet: ParsableCommand {
     var mode: ResNetStepBenchmark.Mode = .train
 
     @Option(help: "Configurations, comma-separated: widths, or widths with 'm' for masked (e.g. 8,64,64m).")
-    var configs: String = "8,18,32,64,64m"
+    var configs: CommaList = "8,18,32,64,64m"
 
     @Option(help: "Base width whose weight count masked models keep.")
     var maskBaseWidth: Int = 8
@@ -57,11 +57,14 @@ public struct BenchResNet: ParsableCommand {
         let batchSize = self.batchSize ?? (mode == .train ? 128 : 256)
         print("\(mode.rawValue), threads \(threads), batch \(batchSize)")
         print("config  weights     images/s")
-        for config in configs.split(separator: ",").map(String.init) {
-            let masked = config.hasSuffix("m")
-            guard let width = Int(masked ? String(config.dropLast()) : config), width >= 1 else {
-                throw ValidationError("--configs: expected widths like 8 or 64m, found '\(config)'")
+        // Checked before any measurement: (width, masked) per item.
+        let parsed = try reportingErrors {
+            try configs.values(field: "--configs", expected: "widths like 8 or 64m") { item -> (Int, Bool)? in
+                let masked = item.hasSuffix("m")
+                return Int(masked ? String(item.dropLast()) : item).flatMap { $0 >= 1 ? ($0, masked) : nil }
             }
+        }
+        for (config, (width, masked)) in zip(configs.items, parsed) {
             let benchmark = ResNetStepBenchmark(
                 mode: mode, width: width, maskedToWeightsOfWidth: masked ? maskBaseWidth : nil, batchSize: batchSize, convolution: convolution,
                 seconds: seconds, minSteps: minSteps)

@@ -19,7 +19,7 @@ public struct Demo: ParsableCommand {
             """)
 
     /// The paper's 300 epochs: the whole family trains in about two minutes here (BENCHMARKS.md).
-    static let defaultEpochs = 300
+    static let defaultEpochs = DemoFamily().epochs
 
     @Option(help: "Epochs per model (the paper: 300).")
     var epochs: Int = Demo.defaultEpochs
@@ -59,7 +59,7 @@ public struct Demo: ParsableCommand {
             + "last-layer connectivity \(lastLayerConnectivity), \(epochNote), seed \(seed)")
 
         var demo = DemoFamily()
-        (demo.epochs, demo.widths, demo.weights, demo.lastLayerConnectivity) = (epochs, widthList, weights, lastLayerConnectivity)
+        (demo.epochs, demo.weights, demo.lastLayerConnectivity) = (epochs, weights, lastLayerConnectivity)
         (demo.seed, demo.dataDirectory, demo.folder) = (seed, dataDir, out)
         let cache = DatasetCache()
         var rows: [DemoFamily.Row] = []
@@ -89,7 +89,7 @@ public struct Demo: ParsableCommand {
         let csvPath = ExperimentDirectory(out).path(.familyCSV)
         try reportingErrors { try RecordFiles.writeAtomically(Data(DemoFamily.Row.csv(rows).utf8), to: csvPath) }
         print("written: \(csvPath)")
-        let page = try reportingErrors { try Report(folders: [out]).write(to: "\(out)/report") }
+        let page = try reportingErrors { try Report(folders: [out]).write(to: ExperimentDirectory(out).path(.report)) }
         print("report: \(page) (open it in a browser)")
     }
 }

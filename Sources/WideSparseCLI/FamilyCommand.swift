@@ -132,7 +132,7 @@ public struct Family: ParsableCommand {
         return recipe
     }
 
-    /// The family of `widths` at the budget of `base` (public so that tests check exactly what users see).
+    /// The family of `widths` at the budget of `base`, from these options (tests check families through it).
     public func makeFamily(base: Int, widths: [Int]) throws -> WideningFamily {
         var recipe = try self.recipe()
         (recipe.baseWidth, recipe.widths, recipe.factors) = (base, widths, nil)

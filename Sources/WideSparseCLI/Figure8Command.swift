@@ -1,7 +1,6 @@
 import ArgumentParser
 import Choices
 import Experiments
-import RunResults
 import Foundation
 import KernelAnalysis
 import RunResults
@@ -79,6 +78,9 @@ public struct Figure8Command: ParsableCommand {
 
     public func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs: expected at least 1, found \(jobs)") }
+        guard weights >= 1 else { throw ValidationError("--weights: expected a positive count, found \(weights)") }
+        guard pairs >= 2 else { throw ValidationError("--pairs: expected at least 2, found \(pairs)") }
+        guard initialisations >= 2 else { throw ValidationError("--initialisations: expected at least 2 (for an error), found \(initialisations)") }
         guard searchEpochs >= 1, epochs >= 1 else { throw ValidationError("--epochs and --search-epochs: expected at least 1") }
         guard validationSize >= 1, validationSize < trainSubset else {
             throw ValidationError("--validation-size: expected 1...\(trainSubset - 1) (held out of --train-subset), found \(validationSize)")

@@ -167,7 +167,7 @@ public struct DataDirOption: ParsableArguments {
 
 /// --seed, declared once for every command that draws anything at random.
 public struct SeedOption: ParsableArguments {
-    @Option(help: "Master seed: masks, initial values, data order, subsets and input pairs all derive from it.")
+    @Option(help: "Master seed: everything the command draws at random (masks, initial values, data order, input pairs) derives from it.")
     var seed: UInt64 = 0
 
     public init() {}

@@ -5,7 +5,6 @@ import RunResults
 import Foundation
 import RunRecords
 import TensorCore
-import Training
 
 /// `widesparse sweep <what>`
 public struct Sweep: ParsableCommand {

@@ -156,7 +156,3 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         throw InputError(description: error.description)
     }
 }
-
-func percent(_ value: Double) -> String { String(format: "%.2f %%", 100 * value) }
-
-func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }

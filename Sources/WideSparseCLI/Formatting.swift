@@ -6,3 +6,9 @@ public func jsonText<T: Encodable>(_ value: T) throws -> String {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
+
+/// "12.34 %"
+func percent(_ value: Double) -> String { String(format: "%.2f %%", 100 * value) }
+
+/// `value` with `digits` decimals.
+func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
