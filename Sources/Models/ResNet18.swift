@@ -77,7 +77,7 @@ public final class ResNet18: Layer {
         self.blocks = blocks
         classifier = FactorisedLinear(
             inFeatures: stages[3], outFeatures: classes, bias: true, innerFeatures: linearInnerSizes["linear.weight"], name: "linear")
-        var layers: [Layer] = layout == .channelsLast ? [ToChannelsLast()] : []
+        var layers: [Layer] = layout == .channelsLast ? [ToChannelsLast()] : layout == .batchLast ? [ToBatchLast()] : []
         layers += [stem, stemNorm, ReLU()]
         if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1, layout: layout)) }
         network = Sequential(layers + blocks + [GlobalAveragePool(layout: layout), classifier])

@@ -115,6 +115,9 @@ public final class Conv2d: Layer {
             for run in 0..<(geometry.batch * outChannels) { body(run % outChannels, (run * plane)..<((run + 1) * plane)) }
         case .channelsLast:
             for i in 0..<(geometry.batch * plane * outChannels) { body(i % outChannels, i..<(i + 1)) }
+        case .batchLast:
+            let size = plane * geometry.batch
+            for channel in 0..<outChannels { body(channel, (channel * size)..<((channel + 1) * size)) }
         case .blocked16:
             let block = ImageLayout.block
             for i in 0..<(geometry.batch * plane * outChannels) {

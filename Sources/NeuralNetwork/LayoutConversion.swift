@@ -21,3 +21,29 @@ public final class ToChannelsLast: Layer {
         return inputGradient
     }
 }
+
+/// Converts image batches from the readers' [N, C, H, W] to [C, H, W, N] at the entry of a
+/// batch-last network (the kept-taps convolutions' layout), and gradients back.
+public final class ToBatchLast: Layer {
+    private let output = Tensor(shape: [0])
+    private let inputGradient = Tensor(shape: [0])
+
+    public init() {}
+
+    public var parameters: [Parameter] { [] }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let (n, c, h, w) = ImageLayout.channelsFirst.dimensions(of: input.shape)
+        output.reshape(to: ImageLayout.batchLast.shape(batch: n, channels: c, height: h, width: w))
+        SparseProducts.transpose(input.pointer, into: output.pointer, rows: n, columns: c * h * w)
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        let (n, c, h, w) = ImageLayout.batchLast.dimensions(of: outputGradient.shape)
+        inputGradient.reshape(to: [n, c, h, w])
+        SparseProducts.transpose(outputGradient.pointer, into: inputGradient.pointer, rows: c * h * w, columns: n)
+        return inputGradient
+    }
+}

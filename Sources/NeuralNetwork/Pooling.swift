@@ -31,8 +31,8 @@ public final class MaxPool2d: Layer {
         inputShape = input.shape
         output.reshape(to: layout.shape(batch: n, channels: c, height: outH, width: outW))
         winners = [Int](repeating: 0, count: output.count)
-        let inputIndex = FlatIndex(layout: layout, channels: c, height: h, width: w)
-        let outputIndex = FlatIndex(layout: layout, channels: c, height: outH, width: outW)
+        let inputIndex = FlatIndex(layout: layout, batch: n, channels: c, height: h, width: w)
+        let outputIndex = FlatIndex(layout: layout, batch: n, channels: c, height: outH, width: outW)
         let x = input.pointer
         let y = output.pointer
         for image in 0..<n {
@@ -92,7 +92,7 @@ public final class GlobalAveragePool: Layer {
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         inputShape = input.shape
         let (n, c, h, w) = layout.dimensions(of: input.shape)
-        let index = FlatIndex(layout: layout, channels: c, height: h, width: w)
+        let index = FlatIndex(layout: layout, batch: n, channels: c, height: h, width: w)
         output.reshape(to: [n, c])
         output.fill(0)
         let (x, y) = (input.pointer, output.pointer)
@@ -112,7 +112,7 @@ public final class GlobalAveragePool: Layer {
         guard needsInputGradient else { return nil }
         inputGradient.reshape(to: inputShape)
         let (n, c, h, w) = layout.dimensions(of: inputShape)
-        let index = FlatIndex(layout: layout, channels: c, height: h, width: w)
+        let index = FlatIndex(layout: layout, batch: n, channels: c, height: h, width: w)
         let (dy, dx) = (outputGradient.pointer, inputGradient.pointer)
         let share = 1 / Float(h * w)
         for image in 0..<n {
@@ -129,11 +129,12 @@ public final class GlobalAveragePool: Layer {
 /// The flat index of element (image, channel, row, column) of an image batch in a layout.
 struct FlatIndex {
     let layout: ImageLayout
+    let batch: Int
     let channels: Int
     let height: Int
     let width: Int
 
     func callAsFunction(_ image: Int, _ channel: Int, _ row: Int, _ column: Int) -> Int {
-        layout.index(image, channel, row, column, channels: channels, height: height, width: width)
+        layout.index(image, channel, row, column, batch: batch, channels: channels, height: height, width: width)
     }
 }

@@ -7,6 +7,7 @@ extension ImageLayout {
         case .channelsFirst: return dnnl_abcd
         case .channelsLast: return dnnl_acdb
         case .blocked16: return dnnl_aBcd16b
+        case .batchLast: return dnnl_bcda
         }
     }
 }

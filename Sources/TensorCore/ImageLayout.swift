@@ -3,6 +3,8 @@
 /// - `channelsFirst`: [N, C, H, W] (NCHW, PyTorch's default and what the data readers produce).
 /// - `channelsLast`: [N, H, W, C] (NHWC).
 /// - `blocked16`: [N, C/16, H, W, 16] (oneDNN's nChw16c), for channel counts divisible by 16.
+/// - `batchLast`: [C, H, W, N], the batch innermost: the layout of the kept-taps convolutions
+///   (`SparseConvolution`), where every tap multiplies N contiguous values.
 ///
 /// Convolution networks run channels-last or blocked inside, never converting between layers.
 /// Measured here (BENCHMARKS.md): oneDNN's direct convolutions run NHWC as fast as its blocked
@@ -11,7 +13,7 @@
 /// Winograd kernels, 2.3-2.8x faster than direct for 3x3 stride-1 convolutions. So ResNets use
 /// `blocked16` when every channel count divides by 16 and `channelsLast` otherwise.
 public enum ImageLayout: String, Codable, Sendable, CaseIterable {
-    case channelsFirst, channelsLast, blocked16
+    case channelsFirst, channelsLast, blocked16, batchLast
 
     /// Channels per block of `blocked16`.
     public static let block = 16
@@ -27,6 +29,7 @@ public enum ImageLayout: String, Codable, Sendable, CaseIterable {
         case .blocked16:
             precondition(holds(channels: channels), "the blocked layout needs channels divisible by 16, got \(channels)")
             return [batch, channels / ImageLayout.block, height, width, ImageLayout.block]
+        case .batchLast: return [channels, height, width, batch]
         }
     }
 
@@ -42,6 +45,9 @@ public enum ImageLayout: String, Codable, Sendable, CaseIterable {
         case .blocked16:
             precondition(shape.count == 5 && shape[4] == ImageLayout.block, "a blocked image batch is [N, C/16, H, W, 16], got \(shape)")
             return (shape[0], shape[1] * ImageLayout.block, shape[2], shape[3])
+        case .batchLast:
+            precondition(shape.count == 4, "a CHWN image batch needs 4 dimensions, got \(shape)")
+            return (shape[3], shape[0], shape[1], shape[2])
         }
     }
 
@@ -50,18 +56,19 @@ public enum ImageLayout: String, Codable, Sendable, CaseIterable {
 
     /// The channel count of a batch shape in this layout ([N, C] for 2-D shapes in any).
     public func channels(of shape: [Int]) -> Int {
-        isImageBatch(shape) ? dimensions(of: shape).channels : shape[1]
+        isImageBatch(shape) ? dimensions(of: shape).channels : shape[self == .batchLast ? 0 : 1]
     }
 
-    /// The flat index of element (image, channel, row, column) of a batch in this layout.
+    /// The flat index of element (image, channel, row, column) of a batch of `batch` images in this layout.
     @inlinable
-    public func index(_ image: Int, _ channel: Int, _ row: Int, _ column: Int, channels: Int, height: Int, width: Int) -> Int {
+    public func index(_ image: Int, _ channel: Int, _ row: Int, _ column: Int, batch: Int, channels: Int, height: Int, width: Int) -> Int {
         switch self {
         case .channelsFirst: return ((image * channels + channel) * height + row) * width + column
         case .channelsLast: return ((image * height + row) * width + column) * channels + channel
         case .blocked16:
             let block = ImageLayout.block
             return (((image * (channels / block) + channel / block) * height + row) * width + column) * block + channel % block
+        case .batchLast: return ((channel * height + row) * width + column) * batch + image
         }
     }
 }
@@ -72,8 +79,8 @@ public func convertLayout(_ input: Tensor, from: ImageLayout, to: ImageLayout, i
     output.reshape(to: to.shape(batch: n, channels: c, height: h, width: w))
     let (x, y) = (input.pointer, output.pointer)
     for image in 0..<n { for channel in 0..<c { for row in 0..<h { for column in 0..<w {
-        y[to.index(image, channel, row, column, channels: c, height: h, width: w)] =
-            x[from.index(image, channel, row, column, channels: c, height: h, width: w)]
+        y[to.index(image, channel, row, column, batch: n, channels: c, height: h, width: w)] =
+            x[from.index(image, channel, row, column, batch: n, channels: c, height: h, width: w)]
     } } } }
 }
 

@@ -230,9 +230,10 @@ struct ChannelsLastTests {
     static let resNetCases: [(ResNetForm, ImageLayout, ConvolutionAlgorithm)] = [
         (.cifar, .channelsLast, .direct), (.imagenet, .channelsLast, .direct),
         (.cifar, .blocked16, .direct), (.imagenet, .blocked16, .direct), (.cifar, .blocked16, .winograd),
+        (.cifar, .batchLast, .direct), (.imagenet, .batchLast, .direct),
     ]
 
-    @Test("ResNet-18 computes the same logits and gradients channels-last and blocked as channels-first", arguments: resNetCases)
+    @Test("ResNet-18 computes the same logits and gradients channels-last, blocked and batch-last as channels-first", arguments: resNetCases)
     func resNetAgrees(form: ResNetForm, layout: ImageLayout, convolution: ConvolutionAlgorithm) {
         let width = layout == .blocked16 ? 16 : 4
         let first = ResNet18(width: width, inputChannels: 2, classes: 5, form: form, layout: .channelsFirst)

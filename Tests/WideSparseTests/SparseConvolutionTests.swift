@@ -80,3 +80,46 @@ struct SparseConvolutionTests {
         }
     }
 }
+
+@Suite("SparseConv2d: the kept-taps layer against the masked dense Conv2d and finite differences")
+struct SparseConv2dTests {
+    /// A masked dense Conv2d in the batch-last layout, and the same layer on its kept taps.
+    static func pair(kernel: Int, stride step: Int, padding: Int, bias: Bool) -> (Conv2d, SparseConv2d) {
+        let dense = Conv2d(inChannels: 3, outChannels: 5, kernel: kernel, stride: step, padding: padding, bias: bias, layout: .batchLast)
+        dense.weight.value.copy(from: randomTensor(dense.weight.value.shape, seed: 4))
+        dense.bias?.value.copy(from: randomTensor([5], seed: 5))
+        let mask = Tensor(shape: dense.weight.value.shape, repeating: 1)
+        for i in stride(from: 1, to: mask.count, by: 3) { mask[i] = 0 }
+        dense.weight.setMask(mask)
+        return (dense, SparseConv2d(converting: dense))
+    }
+
+    @Test("Forward, both gradients and the stored weights equal the masked dense layer (3x3 s1, 3x3 s2, 1x1 s2, 7x7 s2)",
+          arguments: [(3, 1, 1, true), (3, 2, 1, false), (1, 2, 0, false), (7, 2, 3, true)])
+    func equalsDense(kernel: Int, stride: Int, padding: Int, bias: Bool) {
+        let (dense, sparse) = Self.pair(kernel: kernel, stride: stride, padding: padding, bias: bias)
+        // Only kept weights are stored: there are no masked entries to keep at zero.
+        #expect(sparse.weight.value.count == dense.weight.mask!.scalars.filter { $0 != 0 }.count)
+        #expect(sparse.denseWeight.scalars == dense.weight.value.scalars)
+        let x = randomTensor([3, 9, 8, 6], seed: 6)
+        let y = dense.forward(x, mode: .training).scalars
+        let ySparse = sparse.forward(x, mode: .training).scalars
+        #expect(zip(ySparse, y).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        let dy = randomTensor(dense.forward(x, mode: .training).shape, seed: 7)
+        for parameter in dense.parameters + sparse.parameters { parameter.zeroGradient() }
+        let dx = dense.backward(dy, needsInputGradient: true)!.scalars
+        let dxSparse = sparse.backward(dy, needsInputGradient: true)!.scalars
+        #expect(zip(dxSparse, dx).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        let dw = sparse.taps.gather(dense.weight.gradient)
+        #expect(zip(sparse.weight.gradient.scalars, dw).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        if bias { #expect(zip(sparse.bias!.gradient.scalars, dense.bias!.gradient.scalars).allSatisfy { abs($0 - $1) <= 1e-3 }) }
+    }
+
+    @Test("Gradients against finite differences, with and without bias", arguments: [(3, 1, 1, true), (3, 2, 1, false), (1, 2, 0, true)])
+    func finiteDifferences(kernel: Int, stride: Int, padding: Int, bias: Bool) {
+        let (_, sparse) = Self.pair(kernel: kernel, stride: stride, padding: padding, bias: bias)
+        let check = checkGradients(sparse, input: randomTensor([3, 7, 6, 2], seed: 8))
+        #expect(check.worstInputError < 2e-3)
+        #expect(check.worstParameterError < 2e-3)
+    }
+}
