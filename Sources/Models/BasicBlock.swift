@@ -48,6 +48,9 @@ public final class BasicBlock: Layer {
     /// Every convolution (each factor of a factorised one), in model order.
     public var convolutions: [Conv2d] { conv1.convolutions + conv2.convolutions + (shortcut?.conv.convolutions ?? []) }
 
+    /// conv1, conv2 and the shortcut's convolution, if any.
+    public var factorisedConvolutions: [FactorisedConv2d] { [conv1, conv2] + (shortcut.map { [$0.conv] } ?? []) }
+
     public var parameters: [Parameter] {
         conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters
             + (shortcut.map { $0.conv.parameters + $0.bn.parameters } ?? [])

@@ -101,6 +101,16 @@ public final class ResNet18: Layer {
             + classifier.linears.map { ($0.weight, .fullyConnected($0.weight.name, out: $0.outFeatures, in: $0.inFeatures)) }
     }
 
+    /// Computes every convolution on its kept taps only (`SparseConv2d`; unmasked ones too, at
+    /// full density): the model must be batch-last and have no bottleneck. The classifier stays dense.
+    public func useKeptTaps() {
+        precondition(layout == .batchLast && bottleneck == nil, "kept taps need a batch-last ResNet-18 without a bottleneck")
+        for convolution in [stem] + blocks.flatMap(\.factorisedConvolutions) { convolution.useKeptTaps() }
+    }
+
+    /// Whether `useKeptTaps()` was called.
+    public var runsOnKeptTaps: Bool { stem.keptTaps != nil }
+
     /// Every convolution (each factor of a factorised one), in model order.
     public var convolutions: [Conv2d] { stem.convolutions + blocks.flatMap(\.convolutions) }
 

@@ -2,9 +2,11 @@ import TensorCore
 
 /// Batch normalisation per channel over the batch and any spatial positions: PyTorch's
 /// BatchNorm1d on [N, C] and BatchNorm2d on image batches ([N, C, H, W] or, with `layout`
-/// `.channelsLast`, [N, H, W, C], or `.blocked16`). With the channels innermost ([N, C] and
-/// channels-last) it runs RowBatchNorm's loops; channels-first and blocked batches go to oneDNN
-/// (primitives cached per shape and mode).
+/// `.channelsLast`, [N, H, W, C], `.blocked16`, or `.batchLast`, [C, H, W, N]). With the
+/// channels innermost ([N, C] and channels-last) it runs RowBatchNorm's loops; batch-last
+/// batches are one contiguous plane per channel, each a [H W N, 1] matrix for the same loops
+/// (oneDNN has only its reference kernel for that layout); channels-first and blocked batches
+/// go to oneDNN (primitives cached per shape and mode).
 ///
 /// Training mode normalises with the batch mean and biased variance and updates the running
 /// statistics with `momentum` (running variance from the unbiased batch variance, as PyTorch);
@@ -74,7 +76,17 @@ public final class BatchNorm: Layer {
             usedMean.copy(from: runningMean)
             usedVariance.copy(from: runningVariance)
         }
-        if channelsInnermost(input.shape) {
+        if isPlanes(input.shape) {
+            let plane = values
+            for c in 0..<features {
+                if mode == .training {
+                    RowBatchNorm.statistics(input.pointer + c * plane, rows: plane, channels: 1, mean: usedMean.pointer + c, variance: usedVariance.pointer + c)
+                }
+                RowBatchNorm.normalise(
+                    input.pointer + c * plane, rows: plane, channels: 1, scale: scale.value.pointer + c, shift: shift.value.pointer + c,
+                    mean: usedMean.pointer + c, variance: usedVariance.pointer + c, epsilon: epsilon, output: output.pointer + c * plane)
+            }
+        } else if channelsInnermost(input.shape) {
             if mode == .training {
                 RowBatchNorm.statistics(input.pointer, rows: values, channels: features, mean: usedMean.pointer, variance: usedVariance.pointer)
             }
@@ -102,7 +114,16 @@ public final class BatchNorm: Layer {
         precondition(outputGradient.shape == input.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
         // dx is always computed; without a caller for it, it lands in this layer's buffer unused.
         inputGradient.reshape(to: input.shape)
-        if channelsInnermost(input.shape) {
+        if isPlanes(input.shape) {
+            let plane = input.count / features
+            for c in 0..<features {
+                RowBatchNorm.backward(
+                    input.pointer + c * plane, outputGradient: outputGradient.pointer + c * plane, rows: plane, channels: 1,
+                    scale: scale.value.pointer + c, mean: usedMean.pointer + c, variance: usedVariance.pointer + c, epsilon: epsilon,
+                    training: lastMode == .training, inputGradient: inputGradient.pointer + c * plane,
+                    scaleGradient: scaleGradientScratch.pointer + c, shiftGradient: shiftGradientScratch.pointer + c)
+            }
+        } else if channelsInnermost(input.shape) {
             RowBatchNorm.backward(
                 input.pointer, outputGradient: outputGradient.pointer, rows: input.count / features, channels: features,
                 scale: scale.value.pointer, mean: usedMean.pointer, variance: usedVariance.pointer, epsilon: epsilon,
@@ -118,6 +139,9 @@ public final class BatchNorm: Layer {
         add(shiftGradientScratch, into: shift)
         return needsInputGradient ? inputGradient : nil
     }
+
+    /// Batch-last images: one contiguous plane of values per channel.
+    private func isPlanes(_ shape: [Int]) -> Bool { layout == .batchLast && layout.isImageBatch(shape) }
 
     /// [N, C] or channels-last: the tensor is a [values, C] matrix.
     private func channelsInnermost(_ shape: [Int]) -> Bool { shape.count == 2 || layout == .channelsLast }

@@ -29,13 +29,27 @@ public final class FactorisedConv2d: Layer {
         ]
     }
 
-    public var parameters: [Parameter] { convolutions.flatMap(\.parameters) }
+    /// The plain convolution on its kept taps only, once `useKeptTaps()` chose that.
+    public private(set) var keptTaps: SparseConv2d?
+
+    /// Computes the plain convolution on its kept taps only (`SparseConv2d`, batch-last layout):
+    /// its dense weight's storage goes, and the kept values become the parameter.
+    public func useKeptTaps() {
+        precondition(convolutions.count == 1 && convolutions[0].layout == .batchLast && convolutions[0].inputLayout == .batchLast,
+                     "kept taps need a plain convolution in the batch-last layout")
+        keptTaps = SparseConv2d(converting: convolutions[0])
+        convolutions[0].weight.releaseStorage()
+    }
+
+    public var parameters: [Parameter] { keptTaps?.parameters ?? convolutions.flatMap(\.parameters) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        convolutions.reduce(input) { $1.forward($0, mode: mode) }
+        if let keptTaps { return keptTaps.forward(input, mode: mode) }
+        return convolutions.reduce(input) { $1.forward($0, mode: mode) }
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        if let keptTaps { return keptTaps.backward(outputGradient, needsInputGradient: needsInputGradient) }
         var gradient = outputGradient
         for (index, convolution) in convolutions.enumerated().reversed() {
             // The first factor's weights need the second factor's input gradient.

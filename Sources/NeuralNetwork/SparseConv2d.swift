@@ -3,7 +3,7 @@ import TensorCore
 /// A 2-D convolution with a fixed sparsity pattern, computed on its kept taps only
 /// (`SparseConvolution`). It keeps only the kept weights (and so the optimizer keeps only their
 /// momentum): `weight` is a [kept] parameter, named as the dense layer's weight, holding the
-/// kept entries in row-major [O, C, k, k] order.
+/// kept entries in row-major [O, C, k, k] order ([O, C, k, k] itself when every tap is kept).
 ///
 /// Shapes: input [C, H, W, N], output [O, (H + 2p - k)/s + 1, (W + 2p - k)/s + 1, N]
 /// (`ImageLayout.batchLast`); the bias [O], if any, is added to every position.
@@ -26,7 +26,10 @@ public final class SparseConv2d: Layer {
     public init(converting dense: Conv2d) {
         (inChannels, outChannels, kernel, stride, padding) = (dense.inChannels, dense.outChannels, dense.kernel, dense.stride, dense.padding)
         taps = ConvolutionTaps(mask: dense.weight.mask ?? Tensor(shape: dense.weight.value.shape, repeating: 1))
-        weight = Parameter(name: dense.weight.name, role: .weight, shape: [taps.count])
+        // With every tap kept, tap order is the dense weight's row-major order: the parameter keeps
+        // the dense shape, so checkpoints of unmasked layers read the same on both paths.
+        let shape = taps.count == dense.weight.value.count ? dense.weight.value.shape : [taps.count]
+        weight = Parameter(name: dense.weight.name, role: .weight, shape: shape)
         for (t, value) in taps.gather(dense.weight.value).enumerated() { weight.value[t] = value }
         bias = dense.bias
     }

@@ -90,10 +90,11 @@ extension TrainingRun {
     /// Picks (or, resuming, reads back) each weight layer's path and switches the model to it.
     func applyExecution(_ choice: ExecutionChoice, to model: WeightedModel) throws -> ExecutionRecord {
         try choice.check(config)
+        if let resnet = model as? ResNet18 { return try applyExecution(to: resnet) }
         guard let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil else {
-            // Convolutions have no sparse path yet, and bottleneck models have no masks: everything runs dense.
+            // Bottleneck models have no masks: everything runs dense.
             let record = ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: model.weightParameters.map { ($0.parameter.name, "dense") }),
-                                         chosenBy: model is MLP1 ? "dense (a bottleneck model has no masks)" : "dense (no sparse convolutions yet)")
+                                         chosenBy: "dense (a bottleneck model has no masks)")
             if !FileManager.default.fileExists(atPath: executionPath) { try RecordFiles.writeJSON(record, to: executionPath) }
             return record
         }
@@ -116,6 +117,35 @@ extension TrainingRun {
             try RecordFiles.writeJSON(record, to: executionPath)
         }
         mlp.useSparseExecution(mlp.weightLayers.map { record.layers[$0.weight.name] == "sparse" })
+        return record
+    }
+}
+
+extension TrainingRun {
+    /// Whether this run's convolutions run on their kept taps: as execution.json says when the
+    /// run resumes, else with `--execution sparse` on a masked (not bottleneck) ResNet-18. The
+    /// model must then be built batch-last (`buildModel(..., keptTaps: true)`).
+    func convolutionsOnKeptTaps(_ choice: ExecutionChoice) -> Bool {
+        guard case .resnet18(let resnet) = config.model, resnet.bottleneck == nil else { return false }
+        if let saved = try? RecordFiles.readJSON(ExecutionRecord.self, from: executionPath) {
+            return saved.layers["conv1.weight"] == "sparse"
+        }
+        return choice == .sparse
+    }
+
+    /// A ResNet-18's paths: every convolution on its kept taps when the model was built for
+    /// them (`convolutionsOnKeptTaps`), else all dense; the classifier stays dense. `auto` does
+    /// not measure convolutions yet and keeps them dense.
+    private func applyExecution(to model: ResNet18) throws -> ExecutionRecord {
+        let keptTaps = model.layout == .batchLast && model.bottleneck == nil
+        if keptTaps { model.useKeptTaps() }
+        let classifier = Set(model.classifier.linears.map(\.weight.name))
+        let layers = model.weightParameters.map { weight, _ in (weight.name, keptTaps && !classifier.contains(weight.name) ? "sparse" : "dense") }
+        let chosenBy = model.bottleneck != nil ? "dense (a bottleneck model has no masks)"
+            : keptTaps ? "sparse (convolutions on their kept taps, the classifier dense)" : "dense (convolutions: sparse only with --execution sparse)"
+        let record = (try? RecordFiles.readJSON(ExecutionRecord.self, from: executionPath))
+            ?? ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: layers), chosenBy: chosenBy)
+        if !FileManager.default.fileExists(atPath: executionPath) { try RecordFiles.writeJSON(record, to: executionPath) }
         return record
     }
 }

@@ -75,7 +75,9 @@ public final class TrainingRun {
         }
 
         let data = try config.data.prepare(masterSeed: config.seed, cache: cache)
-        let model = try buildModel(config.model, masterSeed: config.seed, sampleShape: data.train.sampleShape, classes: data.train.classCount)
+        let model = try buildModel(
+            config.model, masterSeed: config.seed, sampleShape: data.train.sampleShape, classes: data.train.classCount,
+            keptTaps: convolutionsOnKeptTaps(execution))
         if (config.model.mlp?.batchNorm ?? true) && data.train.count % config.training.batchSize == 1 {
             throw ConfigError(
                 field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
@@ -207,18 +209,21 @@ extension TrainingRun {
 }
 
 /// Builds the model of `config` with its masks and initial values, checked against the data's
-/// sample shape [C, H, W] and classes.
-public func buildModel(_ config: ModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int) throws -> WeightedModel {
+/// sample shape [C, H, W] and classes. `keptTaps`: a ResNet-18 in the batch-last layout, whose
+/// convolutions can then run on their kept taps (`ResNet18.useKeptTaps`).
+public func buildModel(_ config: ModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int, keptTaps: Bool = false) throws -> WeightedModel {
     switch config {
     case .mlp(let mlp):
         return try buildMLP(mlp, masterSeed: masterSeed, sampleSize: sampleShape.reduce(1, *), classes: classes)
     case .resnet18(let resnet):
-        return try buildResNet(resnet, masterSeed: masterSeed, sampleShape: sampleShape, classes: classes)
+        return try buildResNet(resnet, masterSeed: masterSeed, sampleShape: sampleShape, classes: classes, layout: keptTaps ? .batchLast : nil)
     }
 }
 
 /// A ResNet-18: layers, masks (stream "mask" or "mask-io-only"), then mask-aware initial values.
-public func buildResNet(_ config: ResNetModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int) throws -> ResNet18 {
+public func buildResNet(
+    _ config: ResNetModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int, layout: ImageLayout? = nil
+) throws -> ResNet18 {
     try config.validate()
     guard config.inputChannels == sampleShape[0] else {
         throw ConfigError(field: "input-channels", expected: "\(sampleShape[0]) (the channels of the data)", found: "\(config.inputChannels)")
@@ -228,7 +233,7 @@ public func buildResNet(_ config: ResNetModelConfig, masterSeed: UInt64, sampleS
     }
     let model = ResNet18(
         width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: config.form, stageWidths: config.stageWidths,
-        convolution: config.convolutionAlgorithm, bottleneck: config.bottleneckValue)
+        layout: layout, convolution: config.convolutionAlgorithm, bottleneck: config.bottleneckValue)
     if config.bottleneck != nil {
         // Bottleneck models have no masks.
         model.initialise(masterSeed: masterSeed)

@@ -130,6 +130,7 @@ struct ChannelsLastTests {
         (.channelsLast, true, .training), (.channelsLast, true, .evaluation),  // RowBatchNorm
         (.channelsFirst, false, .training), (.channelsFirst, false, .evaluation),  // [N, C]: RowBatchNorm
         (.blocked16, true, .training), (.blocked16, true, .evaluation),  // oneDNN
+        (.batchLast, true, .training), (.batchLast, true, .evaluation),  // RowBatchNorm on each channel's plane
     ]
 
     @Test("BatchNorm forward, backward and running statistics equal the Double twin", arguments: batchNormCases)

@@ -38,4 +38,25 @@ struct ResNetRunTests {
         let b = try RecordFiles.readJSONLines(EpochMetrics.self, from: interrupted.metricsPath)
         #expect(numbers(a) == numbers(b))
     }
+
+    @Test("On kept taps (--execution sparse): execution.json and result.json say sparse per convolution, the budget is kept, it learns, and a resumed run continues bit for bit")
+    func keptTapsResumes() throws {
+        let arguments = ["--width", "4", "--weights-of-width", "2", "--train-subset", "400", "--epochs", "2",
+                         "--batch-size", "20", "--crop-padding", "2", "--lr", "0.05"]
+        let config = try TrainResNet.parse(arguments).resolvedConfig()
+        let straight = temporaryFolder()
+        let result = try #require(try TrainingRun(config: config, directory: straight).run(execution: .sparse))
+        #expect(result.totalWeights == 2724 * 4 + 9 * 2 + 8 * 10 * 2)
+        #expect(result.bestTrainAccuracy > 0.2)
+        #expect(result.layers.dropLast().allSatisfy { $0.execution == "sparse" } && result.layers.last?.execution == "dense")
+        let record = try RecordFiles.readJSON(ExecutionRecord.self, from: "\(straight)/execution.json")
+        #expect(record.layers["layer4.1.conv2.weight"] == "sparse" && record.layers["linear.weight"] == "dense")
+        // Resumed without saying --execution sparse: execution.json decides, the checkpoint holds kept values only.
+        let interrupted = TrainingRun(config: config, directory: temporaryFolder())
+        #expect(try interrupted.run(stopAfterEpochs: 1, execution: .sparse) == nil)
+        try interrupted.run()
+        let a = try RecordFiles.readJSONLines(EpochMetrics.self, from: "\(straight)/metrics.jsonl")
+        let b = try RecordFiles.readJSONLines(EpochMetrics.self, from: interrupted.metricsPath)
+        #expect(numbers(a) == numbers(b))
+    }
 }

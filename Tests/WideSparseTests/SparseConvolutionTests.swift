@@ -1,3 +1,6 @@
+import Choices
+import Models
+import Sparsity
 import NeuralNetwork
 import TensorCore
 import Testing
@@ -121,5 +124,41 @@ struct SparseConv2dTests {
         let check = checkGradients(sparse, input: randomTensor([3, 7, 6, 2], seed: 8))
         #expect(check.worstInputError < 2e-3)
         #expect(check.worstParameterError < 2e-3)
+    }
+}
+
+@Suite("ResNet-18 on kept taps: the same step as the masked dense model")
+struct KeptTapsResNetTests {
+    @Test("Logits, input-side gradients and every kept weight's gradient match the masked dense batch-last model; no masked weight is stored")
+    func sameStep() throws {
+        func model() -> ResNet18 {
+            let model = ResNet18(width: 4, inputChannels: 2, classes: 5, layout: .batchLast)
+            let shapes = model.weightParameters.map(\.shape)
+            let removals = try! RemovalRule.levelDown.removals(total: shapes.map(\.count).reduce(0, +) / 2, layers: shapes)
+            applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 3)
+            model.initialise(masterSeed: 4)
+            return model
+        }
+        let (dense, kept) = (model(), model())
+        // Kept weights per convolution (one without removals has no mask: all kept).
+        let keptCounts = dense.convolutions.map { $0.weight.mask?.scalars.filter { $0 != 0 }.count ?? $0.weight.value.count }
+        kept.useKeptTaps()
+        #expect(kept.runsOnKeptTaps)
+        let x = randomTensor([6, 2, 12, 12], seed: 5)
+        let dy = randomTensor([6, 5], seed: 6)
+        for parameter in dense.parameters + kept.parameters { parameter.zeroGradient() }
+        let logits = dense.forward(x, mode: .training).scalars
+        let keptLogits = kept.forward(x, mode: .training).scalars
+        #expect(zip(keptLogits, logits).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        _ = dense.backward(dy, needsInputGradient: false)
+        _ = kept.backward(dy, needsInputGradient: false)
+        // The kept-taps layers hold exactly the kept weights: nothing masked is stored.
+        let keptLayers = ([kept.stem] + kept.blocks.flatMap(\.factorisedConvolutions)).map { $0.keptTaps! }
+        #expect(keptLayers.map(\.weight.value.count) == keptCounts)
+        for (layer, convolution) in zip(keptLayers, dense.convolutions) {
+            let expected = layer.taps.gather(convolution.weight.gradient)
+            let scale = max(expected.map(abs).max() ?? 0, 1e-6)
+            #expect(zip(layer.weight.gradient.scalars, expected).allSatisfy { abs($0 - $1) <= 1e-3 * scale })
+        }
     }
 }
