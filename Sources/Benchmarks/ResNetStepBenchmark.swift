@@ -25,6 +25,8 @@ public struct ResNetStepBenchmark: Sendable {
     public var convolution: ConvolutionAlgorithm
     public var seconds: Double
     public var minSteps: Int
+    /// Every convolution on its kept taps (`--execution sparse`: batch-last, `ResNet18.useKeptTaps`).
+    public var keptTaps = false
 
     public init(mode: Mode, width: Int, maskedToWeightsOfWidth: Int?, batchSize: Int, convolution: ConvolutionAlgorithm, seconds: Double, minSteps: Int) {
         (self.mode, self.width, self.maskedToWeightsOfWidth, self.batchSize) = (mode, width, maskedToWeightsOfWidth, batchSize)
@@ -34,7 +36,7 @@ public struct ResNetStepBenchmark: Sendable {
     /// The median step time in seconds over clean steps (over all steps when fewer than
     /// `minSteps` were clean), and the model's weights.
     public func measure() throws -> (seconds: Double, weights: Int) {
-        let model = ResNet18(width: width, convolution: convolution)
+        let model = ResNet18(width: width, layout: keptTaps ? .batchLast : nil, convolution: convolution)
         let shapes = model.weightParameters.map(\.shape)
         if let base = maskedToWeightsOfWidth {
             let budget = resNet18WeightShapes(width: base).map(\.count).reduce(0, +)
@@ -42,6 +44,9 @@ public struct ResNetStepBenchmark: Sendable {
             applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 1)
         }
         model.initialise(masterSeed: 0)
+        // Weights counted before the dense storage of kept-taps layers goes.
+        let weights = model.weightParameters.map(\.parameter.keptCount).reduce(0, +)
+        if keptTaps { model.useKeptTaps() }
         let trainingStep = TrainingStep(
             model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4))
         var random = RandomStream(seed: 2)
@@ -66,7 +71,6 @@ public struct ResNetStepBenchmark: Sendable {
             if window.foreignCores <= QuietWindows.cleanForeignCores { clean.append(window.seconds) }
         }
         let samples = (clean.count >= minSteps ? clean : all).sorted()
-        let weights = model.weightParameters.map(\.parameter.keptCount).reduce(0, +)
         return (samples[samples.count / 2], weights)
     }
 }

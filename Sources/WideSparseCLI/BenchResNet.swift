@@ -43,6 +43,8 @@ public struct BenchResNet: ParsableCommand {
     @Option(help: "Convolutions: winograd (oneDNN's Winograd kernels for 3x3 stride-1 layers where it has them, the default) or direct.")
     var convolution: ConvolutionAlgorithm = .winograd
 
+    @OptionGroup var executionOption: ExecutionOption
+
     @Option(help: "Fewest measured steps per configuration.")
     var minSteps: Int = 10
 
@@ -55,7 +57,7 @@ public struct BenchResNet: ParsableCommand {
         ComputeThreads.set(threads)
         var rows: [[String: Any]] = []
         let batchSize = self.batchSize ?? (mode == .train ? 128 : 256)
-        print("\(mode.rawValue), threads \(threads), batch \(batchSize)")
+        print("\(mode.rawValue), threads \(threads), batch \(batchSize), execution \(executionOption.execution.rawValue)")
         print("config  weights     images/s")
         // Checked before any measurement: (width, masked) per item.
         let parsed = try reportingErrors {
@@ -65,9 +67,10 @@ public struct BenchResNet: ParsableCommand {
             }
         }
         for (config, (width, masked)) in zip(configs.items, parsed) {
-            let benchmark = ResNetStepBenchmark(
+            var benchmark = ResNetStepBenchmark(
                 mode: mode, width: width, maskedToWeightsOfWidth: masked ? maskBaseWidth : nil, batchSize: batchSize, convolution: convolution,
                 seconds: seconds, minSteps: minSteps)
+            benchmark.keptTaps = executionOption.execution == .sparse
             let (stepSeconds, weights) = try reportingErrors { try benchmark.measure() }
             let imagesPerSecond = Double(batchSize) / stepSeconds
             print(String(format: "%-6@  %9d  %9.1f", config, weights, imagesPerSecond))
