@@ -19,6 +19,8 @@ public final class SparseConv2d: Layer {
 
     private var input: Tensor?
     private var geometry: ConvolutionGeometry?
+    /// One per input geometry (training and evaluation batch sizes, the epoch's last batch).
+    private var plans: [ConvolutionGeometry: SparseConvolution.Plan] = [:]
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
@@ -49,7 +51,7 @@ public final class SparseConv2d: Layer {
             stride: stride, padding: padding)
         (self.input, self.geometry) = (input, geometry)
         output.reshape(to: geometry.outputShape(in: layout))
-        SparseConvolution.forward(taps, values: weight.value.pointer, x: input.pointer, y: output.pointer, geometry: geometry)
+        SparseConvolution.forward(taps, values: weight.value.pointer, x: input.pointer, y: output.pointer, geometry: geometry, plan: plan(geometry))
         if let bias {
             let plane = geometry.outputHeight * geometry.outputWidth * batch
             for channel in 0..<outChannels {
@@ -65,7 +67,7 @@ public final class SparseConv2d: Layer {
         precondition(outputGradient.shape == geometry.outputShape(in: .batchLast), "gradient shape \(outputGradient.shape)")
         SparseConvolution.weightGradient(
             taps, x: input.pointer, dy: outputGradient.pointer, gradient: weight.gradient.pointer, geometry: geometry,
-            accumulate: !weight.gradientIsStale)
+            accumulate: !weight.gradientIsStale, plan: plan(geometry))
         weight.gradientIsStale = false
         if let bias {
             let plane = geometry.outputHeight * geometry.outputWidth * geometry.batch
@@ -73,7 +75,15 @@ public final class SparseConv2d: Layer {
         }
         guard needsInputGradient else { return nil }
         inputGradient.reshape(to: input.shape)
-        SparseConvolution.inputGradient(taps, values: weight.value.pointer, dy: outputGradient.pointer, dx: inputGradient.pointer, geometry: geometry)
+        SparseConvolution.inputGradient(
+            taps, values: weight.value.pointer, dy: outputGradient.pointer, dx: inputGradient.pointer, geometry: geometry, plan: plan(geometry))
         return inputGradient
+    }
+
+    private func plan(_ geometry: ConvolutionGeometry) -> SparseConvolution.Plan {
+        if let cached = plans[geometry] { return cached }
+        let created = SparseConvolution.Plan(taps, geometry)
+        plans[geometry] = created
+        return created
     }
 }

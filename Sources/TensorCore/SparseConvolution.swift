@@ -76,12 +76,11 @@ public enum SparseConvolution {
     /// inside the image (most of them) add their taps without bounds checks.
     public static func forward(
         _ taps: ConvolutionTaps, values: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        geometry g: ConvolutionGeometry
+        geometry g: ConvolutionGeometry, plan: Plan? = nil
     ) {
         let (n, h, w, s, p, k) = (g.batch, g.inputHeight, g.inputWidth, g.stride, g.padding, g.kernel)
-        // Per tap: its window offset and where it reads for output position (0, 0), in elements.
-        let rowOffset = taps.ky.map { Int($0) - p }, columnOffset = taps.kx.map { Int($0) - p }
-        let origin = (0..<taps.count).map { t in ((Int(taps.channel[t]) * h + rowOffset[t]) * w + columnOffset[t]) * n }
+        let plan = plan ?? Plan(taps, g)
+        let (rowOffset, columnOffset, origin) = (plan.rowOffset, plan.columnOffset, plan.forwardOrigin)
         // One output channel at a time over the image, all lanes of a position in registers (two
         // orders measured slower: a block of 64 lanes at a time over every channel's row, BENCHMARKS.md).
         for o in 0..<g.outChannels {
@@ -120,14 +119,13 @@ public enum SparseConvolution {
     /// gathers the output positions its taps fed (with stride 1, interior positions unchecked).
     public static func inputGradient(
         _ taps: ConvolutionTaps, values: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-        geometry g: ConvolutionGeometry
+        geometry g: ConvolutionGeometry, plan: Plan? = nil
     ) {
         let (n, ho, wo, s, p, k) = (g.batch, g.outputHeight, g.outputWidth, g.stride, g.padding, g.kernel)
-        let output = taps.outputChannel
-        // Per tap: (iy + p - ky) and (ix + p - kx) are s times the output position that reads (iy, ix).
-        let rowOffset = taps.ky.map { p - Int($0) }, columnOffset = taps.kx.map { p - Int($0) }
-        // With stride 1, where tap t reads for input position (0, 0), in elements.
-        let origin = (0..<taps.count).map { t in ((Int(output[t]) * ho + rowOffset[t]) * wo + columnOffset[t]) * n }
+        let plan = plan ?? Plan(taps, g)
+        let output = plan.outputChannel
+        // (iy + p - ky) and (ix + p - kx) are s times the output position that reads (iy, ix).
+        let (rowOffset, columnOffset, origin) = (plan.gradientRowOffset, plan.gradientColumnOffset, plan.gradientOrigin)
         for c in 0..<g.inChannels {
             let (first, last) = (Int(taps.inputStart[c]), Int(taps.inputStart[c + 1]))
             for iy in 0..<g.inputHeight {
@@ -172,17 +170,11 @@ public enum SparseConvolution {
     /// visits only the columns where its window is inside the image.
     public static func weightGradient(
         _ taps: ConvolutionTaps, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
-        geometry g: ConvolutionGeometry, accumulate: Bool
+        geometry g: ConvolutionGeometry, accumulate: Bool, plan: Plan? = nil
     ) {
         let (n, h, w, s, p) = (g.batch, g.inputHeight, g.inputWidth, g.stride, g.padding)
         if !accumulate { for t in 0..<taps.count { gradient[t] = 0 } }
-        // The output columns ox with 0 <= ox s + kx - p < w, per tap.
-        let columns = taps.kx.map { kx -> Range<Int> in
-            let offset = Int(kx) - p
-            let lower = offset >= 0 ? 0 : (-offset + s - 1) / s
-            let upper = min(g.outputWidth, w - offset <= 0 ? 0 : (w - 1 - offset) / s + 1)
-            return lower..<max(lower, upper)
-        }
+        let columns = (plan ?? Plan(taps, g)).columns
         for o in 0..<g.outChannels {
             for oy in 0..<g.outputHeight {
                 let row = dy + (o * g.outputHeight + oy) * g.outputWidth * n
@@ -213,6 +205,40 @@ public enum SparseConvolution {
                     }
                     gradient[t] += ((a + b) + (c + d)).sum() + tail
                 }
+            }
+        }
+    }
+
+    /// What the three kernels derive from the taps and one geometry, a few entries per tap:
+    /// built once per geometry by `SparseConv2d` (derived on every call, these arrays of
+    /// hundreds of kilobytes cost a fresh, zeroed allocation each time).
+    public final class Plan: @unchecked Sendable {
+        /// Forward: each tap's window offset (ky - p, kx - p) and where it reads for output (0, 0), in elements.
+        let rowOffset: [Int], columnOffset: [Int], forwardOrigin: [Int]
+        /// Input gradient: each tap's output channel, (p - ky, p - kx), and with stride 1 where it reads for input (0, 0).
+        let outputChannel: [Int32], gradientRowOffset: [Int], gradientColumnOffset: [Int], gradientOrigin: [Int]
+        /// Weight gradient: the output columns ox with 0 <= ox s + kx - p < w, per tap.
+        let columns: [Range<Int>]
+
+        public init(_ taps: ConvolutionTaps, _ g: ConvolutionGeometry) {
+            let (n, h, w, s, p) = (g.batch, g.inputHeight, g.inputWidth, g.stride, g.padding)
+            let (ho, wo) = (g.outputHeight, g.outputWidth)
+            rowOffset = taps.ky.map { Int($0) - p }
+            columnOffset = taps.kx.map { Int($0) - p }
+            forwardOrigin = (0..<taps.count).map { [rowOffset, columnOffset] t in
+                ((Int(taps.channel[t]) * h + rowOffset[t]) * w + columnOffset[t]) * n
+            }
+            outputChannel = taps.outputChannel
+            gradientRowOffset = rowOffset.map { -$0 }
+            gradientColumnOffset = columnOffset.map { -$0 }
+            gradientOrigin = (0..<taps.count).map { [outputChannel, gradientRowOffset, gradientColumnOffset] t in
+                ((Int(outputChannel[t]) * ho + gradientRowOffset[t]) * wo + gradientColumnOffset[t]) * n
+            }
+            columns = taps.kx.map { kx -> Range<Int> in
+                let offset = Int(kx) - p
+                let lower = offset >= 0 ? 0 : (-offset + s - 1) / s
+                let upper = min(wo, w - offset <= 0 ? 0 : (w - 1 - offset) / s + 1)
+                return lower..<max(lower, upper)
             }
         }
     }
