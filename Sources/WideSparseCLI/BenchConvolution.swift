@@ -40,6 +40,13 @@ public struct BenchConvolution: ParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        // oneDNN has only reference kernels for the other layouts: minutes per call.
+        guard layout == .channelsLast || layout == .blocked16 else {
+            throw ValidationError("--layout: expected channelsLast or blocked16 (the layouts ResNet-18 runs dense convolutions in), found \(layout)")
+        }
+    }
+
     public func run() throws {
         ComputeThreads.set(compute.threads)
         print("batch \(batchSize), density \(density), dense \(layout) \(convolution), threads \(compute.threads); ms per call")
