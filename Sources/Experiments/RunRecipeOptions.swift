@@ -33,10 +33,12 @@ extension RunRecipe {
             return v
         }
         func ints(_ text: String) throws -> [Int] {
-            try CommaList(text).values(field: "options.\(name)", expected: "comma-separated whole numbers (as --\(name) of widesparse train takes)") { Int($0) }
+            guard let values = try? CommaList(text).wholeNumbers(field: name) else { throw failure("comma-separated whole numbers", text) }
+            return values
         }
         func floats(_ text: String) throws -> [Float] {
-            try CommaList(text).values(field: "options.\(name)", expected: "comma-separated numbers (as --\(name) of widesparse train takes)") { Float($0) }
+            guard let values = try? CommaList(text).floats(field: name) else { throw failure("comma-separated numbers", text) }
+            return values
         }
     }
 
