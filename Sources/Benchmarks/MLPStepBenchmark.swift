@@ -49,12 +49,8 @@ public struct MLPStepBenchmark: Sendable {
             applyMasks(to: model.weightLayers, removals: [removed, 0], masterSeed: 1)
         }
         model.initialise(masterSeed: 0)
-        if execution != .dense {
-            // As training chooses: masked layers sparse with --execution sparse, the rest as measured.
-            model.useSparseExecution(model.weightLayers.map { layer in
-                (execution == .sparse && layer.weight.mask != nil) || sparseIsFaster(layer, batch: batchSize)
-            })
-        }
+        // As training chooses.
+        decide(execution, for: model, sampleShape: [784], batch: batchSize, calibration: .shared).apply(to: model)
         let trainingStep = TrainingStep(model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1))
         var random = RandomStream(seed: 2)
         let images = Tensor(shape: [batchSize, 784])

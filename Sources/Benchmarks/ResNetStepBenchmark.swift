@@ -25,8 +25,9 @@ public struct ResNetStepBenchmark: Sendable {
     public var convolution: ConvolutionAlgorithm
     public var seconds: Double
     public var minSteps: Int
-    /// Every convolution on its kept taps (`--execution sparse`: batch-last, `ResNet18.useKeptTaps`).
-    public var keptTaps = false
+    /// The convolutions' paths, as training decides them: `sparse` every one on its kept taps
+    /// (the model batch-last), `auto` each as measured (`ExecutionCalibration.shared`).
+    public var execution = ExecutionChoice.dense
 
     public init(mode: Mode, width: Int, maskedToWeightsOfWidth: Int?, batchSize: Int, convolution: ConvolutionAlgorithm, seconds: Double, minSteps: Int) {
         (self.mode, self.width, self.maskedToWeightsOfWidth, self.batchSize) = (mode, width, maskedToWeightsOfWidth, batchSize)
@@ -36,17 +37,23 @@ public struct ResNetStepBenchmark: Sendable {
     /// The median step time in seconds over clean steps (over all steps when fewer than
     /// `minSteps` were clean), and the model's weights.
     public func measure() throws -> (seconds: Double, weights: Int) {
-        let model = ResNet18(width: width, layout: keptTaps ? .batchLast : nil, convolution: convolution)
-        let shapes = model.weightParameters.map(\.shape)
-        if let base = maskedToWeightsOfWidth {
-            let budget = resNet18WeightShapes(width: base).map(\.count).reduce(0, +)
-            let removals = try RemovalRule.levelDown.removals(total: shapes.map(\.count).reduce(0, +) - budget, layers: shapes)
-            applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 1)
+        func build(layout: ImageLayout?) throws -> ResNet18 {
+            let model = ResNet18(width: width, layout: layout, convolution: convolution)
+            let shapes = model.weightParameters.map(\.shape)
+            if let base = maskedToWeightsOfWidth {
+                let budget = resNet18WeightShapes(width: base).map(\.count).reduce(0, +)
+                let removals = try RemovalRule.levelDown.removals(total: shapes.map(\.count).reduce(0, +) - budget, layers: shapes)
+                applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 1)
+            }
+            model.initialise(masterSeed: 0)
+            return model
         }
-        model.initialise(masterSeed: 0)
+        var model = try build(layout: nil)
+        let record = decide(execution, for: model, sampleShape: [3, 32, 32], batch: batchSize, calibration: .shared)
+        if model.bottleneck == nil, record.runsEveryConvolutionSparse(model) { model = try build(layout: .batchLast) }
         // Weights counted before the dense storage of kept-taps layers goes.
         let weights = model.weightParameters.map(\.parameter.keptCount).reduce(0, +)
-        if keptTaps { model.useKeptTaps() }
+        record.apply(to: model)
         let trainingStep = TrainingStep(
             model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4))
         var random = RandomStream(seed: 2)

@@ -101,15 +101,44 @@ public final class ResNet18: Layer {
             + classifier.linears.map { ($0.weight, .fullyConnected($0.weight.name, out: $0.outFeatures, in: $0.inFeatures)) }
     }
 
-    /// Computes every convolution on its kept taps only (`SparseConv2d`; unmasked ones too, at
-    /// full density): the model must be batch-last and have no bottleneck. The classifier stays dense.
-    public func useKeptTaps() {
-        precondition(layout == .batchLast && bottleneck == nil, "kept taps need a batch-last ResNet-18 without a bottleneck")
-        for convolution in [stem] + blocks.flatMap(\.factorisedConvolutions) { convolution.useKeptTaps() }
+    /// The stem, then each block's conv1, conv2 and shortcut convolution: the plain (or
+    /// factorised) convolutions in model order.
+    public var factorisedConvolutions: [FactorisedConv2d] { [stem] + blocks.flatMap(\.factorisedConvolutions) }
+
+    /// Computes the convolutions that `onKeptTaps` picks on their kept taps only (`SparseConv2d`;
+    /// an unmasked one at full density); the model must have no bottleneck. In a batch-last model
+    /// every convolution must be picked (oneDNN has only reference kernels for that layout); in
+    /// another layout each picked one converts its input and output. The classifier stays dense.
+    public func useKeptTaps(where onKeptTaps: (FactorisedConv2d) -> Bool = { _ in true }) {
+        precondition(bottleneck == nil, "kept taps need a ResNet-18 without a bottleneck")
+        let picked = factorisedConvolutions.filter(onKeptTaps)
+        precondition(layout != .batchLast || picked.count == factorisedConvolutions.count,
+                     "a batch-last ResNet-18 runs every convolution on its kept taps")
+        for convolution in picked { convolution.useKeptTaps() }
     }
 
-    /// Whether `useKeptTaps()` was called.
-    public var runsOnKeptTaps: Bool { stem.keptTaps != nil }
+    /// Whether every convolution runs on its kept taps.
+    public var runsOnKeptTaps: Bool { factorisedConvolutions.allSatisfy { $0.keptTaps != nil } }
+
+    /// Each plain convolution (as `factorisedConvolutions`) with the height and width of the
+    /// images it reads, for inputs of `height` x `width`.
+    public func convolutionInputSizes(height: Int, width: Int) -> [(convolution: FactorisedConv2d, height: Int, width: Int)] {
+        func output(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+        let first = stem.convolutions[0]
+        var (h, w) = (output(height, kernel: first.kernel, stride: first.stride, padding: first.padding),
+                      output(width, kernel: first.kernel, stride: first.stride, padding: first.padding))
+        var sizes = [(stem, height, width)]
+        // The ImageNet form's max-pool (3x3, stride 2, padding 1).
+        if form == .imagenet { (h, w) = (output(h, kernel: 3, stride: 2, padding: 1), output(w, kernel: 3, stride: 2, padding: 1)) }
+        for block in blocks {
+            // conv1 and the shortcut read the block's input; conv2 reads conv1's (strided) output.
+            let stride = block.conv1.convolutions[0].stride
+            let (innerH, innerW) = (output(h, kernel: 3, stride: stride, padding: 1), output(w, kernel: 3, stride: stride, padding: 1))
+            sizes += [(block.conv1, h, w), (block.conv2, innerH, innerW)] + (block.shortcut.map { [($0.conv, h, w)] } ?? [])
+            (h, w) = (innerH, innerW)
+        }
+        return sizes
+    }
 
     /// Every convolution (each factor of a factorised one), in model order.
     public var convolutions: [Conv2d] { stem.convolutions + blocks.flatMap(\.convolutions) }

@@ -31,25 +31,31 @@ public final class FactorisedConv2d: Layer {
 
     /// The plain convolution on its kept taps only, once `useKeptTaps()` chose that.
     public private(set) var keptTaps: SparseConv2d?
+    /// `keptTaps`, or it between layout conversions when the network is not batch-last.
+    private var keptTapsPath: Layer?
 
-    /// Computes the plain convolution on its kept taps only (`SparseConv2d`, batch-last layout):
-    /// its dense weight's storage goes, and the kept values become the parameter.
+    /// Computes the plain convolution on its kept taps only (`SparseConv2d`): its dense weight's
+    /// storage goes, and the kept values become the parameter. In a network of another layout
+    /// than batch-last, its input and output are converted on the way (`BatchLastBridge`).
     public func useKeptTaps() {
-        precondition(convolutions.count == 1 && convolutions[0].layout == .batchLast && convolutions[0].inputLayout == .batchLast,
-                     "kept taps need a plain convolution in the batch-last layout")
-        keptTaps = SparseConv2d(converting: convolutions[0])
-        convolutions[0].weight.releaseStorage()
+        precondition(convolutions.count == 1, "kept taps need a plain convolution, not the factors of a bottleneck")
+        let dense = convolutions[0]
+        let sparse = SparseConv2d(converting: dense)
+        keptTaps = sparse
+        keptTapsPath = dense.layout == .batchLast && dense.inputLayout == .batchLast
+            ? sparse : BatchLastBridge(sparse, inputLayout: dense.inputLayout, outputLayout: dense.layout)
+        dense.weight.releaseStorage()
     }
 
     public var parameters: [Parameter] { keptTaps?.parameters ?? convolutions.flatMap(\.parameters) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        if let keptTaps { return keptTaps.forward(input, mode: mode) }
+        if let keptTapsPath { return keptTapsPath.forward(input, mode: mode) }
         return convolutions.reduce(input) { $1.forward($0, mode: mode) }
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
-        if let keptTaps { return keptTaps.backward(outputGradient, needsInputGradient: needsInputGradient) }
+        if let keptTapsPath { return keptTapsPath.backward(outputGradient, needsInputGradient: needsInputGradient) }
         var gradient = outputGradient
         for (index, convolution) in convolutions.enumerated().reversed() {
             // The first factor's weights need the second factor's input gradient.

@@ -12,60 +12,15 @@ public struct ExecutionRecord: Codable, Equatable, Sendable {
     public var layers: [String: String]
     /// What decided: "auto (measured)", "dense" or "sparse" (the option given).
     public var chosenBy: String
-}
+    /// With `auto`: the timings that decided, per weight name (ns of a forward and backward pass).
+    public var measured: [String: ExecutionTiming]?
 
-/// Measured choices, per layer shape, kept weights, batch and thread count, for this process.
-private nonisolated(unsafe) var measuredChoices: [String: Bool] = [:]
-private let measuredChoicesLock = NSLock()
-
-/// Median nanoseconds of one forward and backward pass of a layer in both forms.
-public struct ExecutionTiming: Equatable, Sendable {
-    public var dense: Double
-    public var sparse: Double
-}
-
-/// Whether `layer` (in a batch of `batch`) trains faster on its kept weights: measured once by
-/// `measureExecution` and cached for the process.
-public func sparseIsFaster(_ layer: Linear, batch: Int) -> Bool {
-    let key = "\(layer.outFeatures)x\(layer.inFeatures) kept \(layer.weight.keptCount) batch \(batch) threads \(ComputeThreads.current)"
-    measuredChoicesLock.lock()
-    let known = measuredChoices[key]
-    measuredChoicesLock.unlock()
-    if let known { return known }
-    let timing = measureExecution(layer, batch: batch)
-    let sparse = timing.sparse < timing.dense
-    measuredChoicesLock.lock()
-    measuredChoices[key] = sparse
-    measuredChoicesLock.unlock()
-    return sparse
-}
-
-/// A short calibration: times a forward and backward pass of copies of `layer`, dense-masked
-/// and `SparseLinear`, on random inputs of `batch` rows (the median of 5 after 2 warm-ups
-/// each). The layer itself (weights and gradients) is left alone.
-public func measureExecution(_ layer: Linear, batch: Int) -> ExecutionTiming {
-    var random = RandomStream(seed: 17)
-    let input = Tensor(shape: [batch, layer.inFeatures])
-    let gradient = Tensor(shape: [batch, layer.outFeatures])
-    for i in 0..<input.count { input[i] = random.nextUniform(-1, 1) }
-    for i in 0..<gradient.count { gradient[i] = random.nextUniform(-1, 1) }
-    func median(_ candidate: Layer) -> Double {
-        var times: [Double] = []
-        for round in 0..<7 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = candidate.forward(input, mode: .training)
-            _ = candidate.backward(gradient, needsInputGradient: true)
-            for parameter in candidate.parameters { parameter.zeroGradient() }
-            if round >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start)) }
-        }
-        return times.sorted()[times.count / 2]
+    public init(layers: [String: String], chosenBy: String, measured: [String: ExecutionTiming]? = nil) {
+        (self.layers, self.chosenBy, self.measured) = (layers, chosenBy, measured)
     }
-    let denseCopy = Linear(inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, bias: layer.bias != nil,
-                           outputScale: layer.outputScale, name: layer.weight.name)
-    denseCopy.weight.value.copy(from: layer.weight.value)
-    if let mask = layer.weight.mask { denseCopy.weight.setMask(mask) }
-    let sparse = median(SparseLinear(converting: denseCopy))
-    return ExecutionTiming(dense: median(denseCopy), sparse: sparse)
+
+    /// Whether the weight named `name` runs on its kept weights.
+    public func isSparse(_ name: String) -> Bool { layers[name] == "sparse" }
 }
 
 extension ExecutionChoice {
@@ -87,65 +42,95 @@ extension ExecutionChoice {
 extension TrainingRun {
     var executionPath: String { folder.path(.execution) }
 
-    /// Picks (or, resuming, reads back) each weight layer's path and switches the model to it.
-    func applyExecution(_ choice: ExecutionChoice, to model: WeightedModel) throws -> ExecutionRecord {
+    /// Each weight layer's path: as execution.json says when the run resumes (a sparse layer's
+    /// checkpoint holds only its kept weights), else as `choice` decides, measuring with
+    /// `calibration` for `auto`; written to execution.json. `model` must not run sparse yet.
+    func decideExecution(
+        _ choice: ExecutionChoice, for model: WeightedModel, sampleShape: [Int], calibration: ExecutionCalibration
+    ) throws -> ExecutionRecord {
         try choice.check(config)
-        if let resnet = model as? ResNet18 { return try applyExecution(to: resnet) }
-        guard let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil else {
-            // Bottleneck models have no masks: everything runs dense.
-            let record = ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: model.weightParameters.map { ($0.parameter.name, "dense") }),
-                                         chosenBy: "dense (a bottleneck model has no masks)")
-            if !FileManager.default.fileExists(atPath: executionPath) { try RecordFiles.writeJSON(record, to: executionPath) }
-            return record
+        if FileManager.default.fileExists(atPath: executionPath) {
+            return try RecordFiles.readJSON(ExecutionRecord.self, from: executionPath)
         }
-        let record: ExecutionRecord
-        if let saved = try? RecordFiles.readJSON(ExecutionRecord.self, from: executionPath) {
-            record = saved
-        } else {
-            let sparse = mlp.weightLayers.map { layer -> Bool in
-                switch choice {
-                case .dense: return false
-                // Masked layers as asked; dense ones too where the CSR kernels measure faster
-                // (oneDNN is slow on narrow shapes such as 640 -> 10).
-                case .sparse: return layer.weight.mask != nil || sparseIsFaster(layer, batch: config.training.batchSize)
-                case .auto: return sparseIsFaster(layer, batch: config.training.batchSize)
-                }
-            }
-            record = ExecutionRecord(
-                layers: Dictionary(uniqueKeysWithValues: zip(mlp.weightLayers, sparse).map { ($0.weight.name, $1 ? "sparse" : "dense") }),
-                chosenBy: choice == .auto ? "auto (measured)" : choice.rawValue)
-            try RecordFiles.writeJSON(record, to: executionPath)
-        }
-        mlp.useSparseExecution(mlp.weightLayers.map { record.layers[$0.weight.name] == "sparse" })
+        let record = decide(choice, for: model, sampleShape: sampleShape, batch: config.training.batchSize, calibration: calibration)
+        try RecordFiles.writeJSON(record, to: executionPath)
         return record
+    }
+
+    /// A ResNet-18 whose every convolution runs on its kept taps is built batch-last (no layout
+    /// changes between them); any other model as it was.
+    func modelForExecution(_ record: ExecutionRecord, model: WeightedModel, sampleShape: [Int], classes: Int) throws -> WeightedModel {
+        guard let resnet = model as? ResNet18, resnet.layout != .batchLast, record.runsEveryConvolutionSparse(resnet) else { return model }
+        return try buildModel(config.model, masterSeed: config.seed, sampleShape: sampleShape, classes: classes, keptTaps: true)
     }
 }
 
-extension TrainingRun {
-    /// Whether this run's convolutions run on their kept taps: as execution.json says when the
-    /// run resumes, else with `--execution sparse` on a masked (not bottleneck) ResNet-18. The
-    /// model must then be built batch-last (`buildModel(..., keptTaps: true)`).
-    func convolutionsOnKeptTaps(_ choice: ExecutionChoice) -> Bool {
-        guard case .resnet18(let resnet) = config.model, resnet.bottleneck == nil else { return false }
-        if let saved = try? RecordFiles.readJSON(ExecutionRecord.self, from: executionPath) {
-            return saved.layers["conv1.weight"] == "sparse"
-        }
-        return choice == .sparse
+extension ExecutionRecord {
+    /// Whether every convolution of `model` runs on its kept taps: the model is then best built
+    /// batch-last, the kept-taps layout, so that no layer converts its input.
+    public func runsEveryConvolutionSparse(_ model: ResNet18) -> Bool {
+        model.factorisedConvolutions.allSatisfy { isSparse($0.convolutions[0].weight.name) }
     }
 
-    /// A ResNet-18's paths: every convolution on its kept taps when the model was built for
-    /// them (`convolutionsOnKeptTaps`), else all dense; the classifier stays dense. `auto` does
-    /// not measure convolutions yet and keeps them dense.
-    private func applyExecution(to model: ResNet18) throws -> ExecutionRecord {
-        let keptTaps = model.layout == .batchLast && model.bottleneck == nil
-        if keptTaps { model.useKeptTaps() }
-        let classifier = Set(model.classifier.linears.map(\.weight.name))
-        let layers = model.weightParameters.map { weight, _ in (weight.name, keptTaps && !classifier.contains(weight.name) ? "sparse" : "dense") }
-        let chosenBy = model.bottleneck != nil ? "dense (a bottleneck model has no masks)"
-            : keptTaps ? "sparse (convolutions on their kept taps, the classifier dense)" : "dense (convolutions: sparse only with --execution sparse)"
-        let record = (try? RecordFiles.readJSON(ExecutionRecord.self, from: executionPath))
-            ?? ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: layers), chosenBy: chosenBy)
-        if !FileManager.default.fileExists(atPath: executionPath) { try RecordFiles.writeJSON(record, to: executionPath) }
-        return record
+    /// Switches each layer of `model` to its path here.
+    public func apply(to model: WeightedModel) {
+        if let resnet = model as? ResNet18 {
+            if resnet.factorisedConvolutions.contains(where: { isSparse($0.convolutions[0].weight.name) }) {
+                resnet.useKeptTaps { isSparse($0.convolutions[0].weight.name) }
+            }
+        } else if let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil {
+            mlp.useSparseExecution(mlp.weightLayers.map { isSparse($0.weight.name) })
+        }
     }
+}
+
+/// The paths `choice` gives each weight layer of `model` (not yet sparse) for samples of
+/// `sampleShape` ([C, H, W], or [features]) in batches of `batch`:
+/// - a bottleneck model has no masks and runs dense;
+/// - MLP-1: `sparse` runs masked layers sparse, and `auto` any layer, where measured faster
+///   (oneDNN is slow on narrow shapes such as 640 -> 10);
+/// - ResNet-18: `sparse` runs every convolution on its kept taps (the model batch-last), `auto`
+///   each masked convolution that measured faster there, layout changes included; the classifier
+///   stays dense.
+public func decide(
+    _ choice: ExecutionChoice, for model: WeightedModel, sampleShape: [Int], batch: Int, calibration: ExecutionCalibration
+) -> ExecutionRecord {
+    let names = model.weightParameters.map(\.parameter.name)
+    func record(sparse: Set<String>, chosenBy: String, measured: [String: ExecutionTiming]? = nil) -> ExecutionRecord {
+        ExecutionRecord(layers: Dictionary(uniqueKeysWithValues: names.map { ($0, sparse.contains($0) ? "sparse" : "dense") }),
+                        chosenBy: chosenBy, measured: measured)
+    }
+    let chosenBy = choice == .auto ? "auto (measured)" : choice.rawValue
+    if let resnet = model as? ResNet18 {
+        if resnet.bottleneck != nil { return record(sparse: [], chosenBy: "dense (a bottleneck model has no masks)") }
+        switch choice {
+        case .dense: return record(sparse: [], chosenBy: "dense")
+        case .sparse:
+            return record(sparse: Set(resnet.factorisedConvolutions.map { $0.convolutions[0].weight.name }),
+                          chosenBy: "sparse (convolutions on their kept taps, the classifier dense)")
+        case .auto:
+            guard calibration.measuresConvolutions else {
+                return record(sparse: [], chosenBy: "auto (convolutions dense: their calibration is not finished)")
+            }
+            var measured: [String: ExecutionTiming] = [:]
+            for (offset, site) in resnet.convolutionInputSizes(height: sampleShape[1], width: sampleShape[2]).enumerated() {
+                let convolution = site.convolution.convolutions[0]
+                guard convolution.weight.mask != nil else { continue }
+                measured[convolution.weight.name] = calibration.timing(ExecutionProbe(
+                    .convolution(convolution, height: site.height, width: site.width, needsInputGradient: offset > 0), batch: batch))
+            }
+            return record(sparse: Set(measured.filter(\.value.sparseIsFaster).keys), chosenBy: chosenBy, measured: measured)
+        }
+    }
+    guard let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil else {
+        return record(sparse: [], chosenBy: "dense (a bottleneck model has no masks)")
+    }
+    if choice == .dense { return record(sparse: [], chosenBy: chosenBy) }
+    var measured: [String: ExecutionTiming] = [:]
+    for layer in mlp.weightLayers where choice == .auto || layer.weight.mask == nil {
+        measured[layer.weight.name] = calibration.timing(ExecutionProbe(.linear(layer), batch: batch))
+    }
+    let masked = choice == .sparse ? mlp.weightLayers.filter { $0.weight.mask != nil }.map(\.weight.name) : []
+    return record(sparse: Set(masked + measured.filter(\.value.sparseIsFaster).keys), chosenBy: chosenBy,
+                  measured: measured.isEmpty ? nil : measured)
 }

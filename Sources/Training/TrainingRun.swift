@@ -53,11 +53,12 @@ public final class TrainingRun {
 
     /// Trains (or resumes) the run and returns its result. `restart` discards earlier files.
     /// `stopAfterEpochs` ends this call early, checkpointed, after that many epochs in total (for
-    /// jobs with a time limit); the result is then nil and a later call continues.
+    /// jobs with a time limit); the result is then nil and a later call continues. `execution`
+    /// picks each layer's path (`auto` times them with `calibration`, a cache on disk).
     @discardableResult
     public func run(
         cache: DatasetCache = DatasetCache(), restart: Bool = false, stopAfterEpochs: Int? = nil,
-        execution: ExecutionChoice = .dense, onEvent: (TrainingEvent) -> Void = { _ in }
+        execution: ExecutionChoice = .dense, calibration: ExecutionCalibration = .shared, onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> RunResult? {
         try config.validate()
         if restart { try TrainingRun.clear(directory: directory) }
@@ -75,9 +76,7 @@ public final class TrainingRun {
         }
 
         let data = try config.data.prepare(masterSeed: config.seed, cache: cache)
-        let model = try buildModel(
-            config.model, masterSeed: config.seed, sampleShape: data.train.sampleShape, classes: data.train.classCount,
-            keptTaps: convolutionsOnKeptTaps(execution))
+        var model = try buildModel(config.model, masterSeed: config.seed, sampleShape: data.train.sampleShape, classes: data.train.classCount)
         if (config.model.mlp?.batchNorm ?? true) && data.train.count % config.training.batchSize == 1 {
             throw ConfigError(
                 field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
@@ -87,10 +86,12 @@ public final class TrainingRun {
         if !FileManager.default.fileExists(atPath: configPath) {
             try RecordFiles.writeJSON(config, to: configPath)
         }
+        let executionRecord = try decideExecution(execution, for: model, sampleShape: data.train.sampleShape, calibration: calibration)
+        model = try modelForExecution(executionRecord, model: model, sampleShape: data.train.sampleShape, classes: data.train.classCount)
         try recordMasks(of: model)
         // Weight counts (and disconnected units) of the masks, before sparse layers replace them.
         let layers = layerWeights(model)
-        let executionRecord = try applyExecution(execution, to: model)
+        executionRecord.apply(to: model)
         let optimizer = SGD(
             parameters: model.parameters, learningRate: Float(config.training.learningRate),
             momentum: Float(config.training.momentum), nesterov: config.training.nesterov,

@@ -70,7 +70,7 @@ public struct BenchResNet: ParsableCommand {
             var benchmark = ResNetStepBenchmark(
                 mode: mode, width: width, maskedToWeightsOfWidth: masked ? maskBaseWidth : nil, batchSize: batchSize, convolution: convolution,
                 seconds: seconds, minSteps: minSteps)
-            benchmark.keptTaps = executionOption.execution == .sparse
+            benchmark.execution = executionOption.execution
             let (stepSeconds, weights) = try reportingErrors { try benchmark.measure() }
             let imagesPerSecond = Double(batchSize) / stepSeconds
             print(String(format: "%-6@  %9d  %9.1f", config, weights, imagesPerSecond))

@@ -92,12 +92,14 @@ struct SparseExecutionTests {
         let (layer, _) = sparsePair(out: 64, in: 78, keptFraction: 0.05, bias: true, seed: 21)
         let weights = layer.weight.value.scalars
         let gradients = layer.parameters.map { $0.gradient.scalars }
-        let timing = measureExecution(layer, batch: 10)
+        let probe = ExecutionProbe(.linear(layer), batch: 10)
+        let timing = ExecutionCalibration.time(probe)
         #expect(timing.dense.isFinite && timing.dense > 0 && timing.sparse.isFinite && timing.sparse > 0)
         #expect(layer.weight.value.scalars == weights)
         #expect(layer.parameters.map { $0.gradient.scalars } == gradients)
-        let first = sparseIsFaster(layer, batch: 10)
-        #expect((0..<5).allSatisfy { _ in sparseIsFaster(layer, batch: 10) == first })
+        let calibration = ExecutionCalibration(file: nil)
+        let first = calibration.timing(probe).sparseIsFaster
+        #expect((0..<5).allSatisfy { _ in calibration.timing(probe).sparseIsFaster == first })
     }
 }
 
