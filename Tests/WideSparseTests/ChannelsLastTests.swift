@@ -312,6 +312,3 @@ struct RowBatchNormTests {
         #expect(close(dShift.scalars, gradients.shiftGradient, tolerance: 2e-4))
     }
 }
-
-/// Whether this CPU reports AVX-512 (Linux's /proc/cpuinfo), which oneDNN's Winograd kernels need.
-private let cpuHasAVX512 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" avx512f")

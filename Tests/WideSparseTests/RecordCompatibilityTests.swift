@@ -25,7 +25,10 @@ struct RecordCompatibilityTests {
         }
     }
 
-    @Test("A run interrupted by 0.9.0 resumes bit for bit")
+    /// Bit for bit on a CPU like the one that wrote the records (AVX-512); on others a release
+    /// build sums in other vector widths, so the losses agree to float rounding (a misread
+    /// checkpoint, learning rate or random stream would move them by far more).
+    @Test("A run interrupted by 0.9.0 resumes to the uninterrupted run's metrics")
     func interruptedRunResumes() throws {
         let directory = temporaryFolder() + "/run"
         try FileManager.default.copyItem(atPath: golden + "interrupted-mlp", toPath: directory)
@@ -36,8 +39,11 @@ struct RecordCompatibilityTests {
         let resumed = try RecordFiles.readJSONLines(EpochMetrics.self, from: directory + "/metrics.jsonl")
         let uninterrupted = try RecordFiles.readJSONLines(EpochMetrics.self, from: golden + "interrupted-mlp/uninterrupted-metrics.jsonl")
         #expect(resumed.count == 2)
+        let tolerance = cpuHasAVX512 ? 0 : 1e-6
+        func same(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= tolerance * abs(b) }
         for (a, b) in zip(resumed, uninterrupted) {
-            #expect(a.trainLoss == b.trainLoss && a.testLoss == b.testLoss && a.testAccuracy == b.testAccuracy && a.trainAccuracy == b.trainAccuracy)
+            #expect(same(a.trainLoss, b.trainLoss) && same(a.testLoss, b.testLoss), "epoch \(a.epoch): \(a) against \(b)")
+            #expect(a.trainAccuracy == b.trainAccuracy && a.testAccuracy == b.testAccuracy, "epoch \(a.epoch)")
         }
     }
 }

@@ -71,3 +71,7 @@ func checkGradients(_ layer: Layer, input: Tensor, mode: Mode = .training, step:
     }
     return result
 }
+
+/// Whether this CPU reports AVX-512 (Linux's /proc/cpuinfo): oneDNN's Winograd kernels need it,
+/// and the golden records were written on such a CPU (a release build's sums follow its vectors).
+let cpuHasAVX512 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" avx512f")
