@@ -89,9 +89,10 @@ public final class ResNet18: Layer {
         preferredLayout(channelCounts: [width])
     }
 
-    /// Blocked when every one of `channelCounts` divides by 16, else channels-last.
+    /// Blocked when every one of `channelCounts` divides by 16 and this CPU has oneDNN's compiled
+    /// blocked kernels (AVX-512), else channels-last (compiled for AVX2 too).
     public static func preferredLayout(channelCounts: [Int]) -> ImageLayout {
-        channelCounts.allSatisfy { $0 % ImageLayout.block == 0 } ? .blocked16 : .channelsLast
+        channelCounts.allSatisfy { $0 % ImageLayout.block == 0 } && ConvolutionKernels.blockedLayoutIsCompiled ? .blocked16 : .channelsLast
     }
 
     /// Every convolution and the classifier weight, in model order, with their descriptions

@@ -45,6 +45,9 @@ public struct BenchConvolution: ParsableCommand {
         guard layout == .channelsLast || layout == .blocked16 else {
             throw ValidationError("--layout: expected channelsLast or blocked16 (the layouts ResNet-18 runs dense convolutions in), found \(layout)")
         }
+        guard layout != .blocked16 || ConvolutionKernels.blockedLayoutIsCompiled else {
+            throw ValidationError("--layout blocked16: this CPU has no AVX-512, and oneDNN has only reference kernels for that layout without it; use channelsLast")
+        }
     }
 
     public func run() throws {

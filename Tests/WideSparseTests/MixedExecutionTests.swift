@@ -66,8 +66,9 @@ struct BatchLastBridgeTests {
         #expect(check.worstInputError < 2e-3 && check.worstParameterError < 2e-3)
     }
 
+    /// A ResNet-18 with `keep` of its weights, blocked at width 16 and channels-last otherwise.
     static func maskedResNet(width: Int, keep: Double, seed: UInt64 = 3) -> ResNet18 {
-        let model = ResNet18(width: width, inputChannels: 2, classes: 5)
+        let model = ResNet18(width: width, inputChannels: 2, classes: 5, layout: width % ImageLayout.block == 0 ? .blocked16 : .channelsLast)
         let shapes = model.weightParameters.map(\.shape)
         let total = shapes.map(\.count).reduce(0, +)
         let removals = try! RemovalRule.uniform.removals(total: total - Int(keep * Double(total)), layers: shapes)
