@@ -76,24 +76,18 @@ public final class ExecutionCalibration: @unchecked Sendable {
 
     /// Where the timings are kept; nil keeps them in memory only.
     public let file: String?
-    /// Whether `auto` may time convolutions with this calibration. Not yet with the built-in
-    /// timing: on full-size ResNet-18 layers (width 16 and 64, batch 128) its dense pass did not
-    /// finish within minutes (under investigation, issue 21), so `auto` keeps convolutions dense
-    /// unless timings are injected.
-    public let measuresConvolutions: Bool
     private let measure: (ExecutionProbe) -> ExecutionTiming
     private var timings: [String: ExecutionTiming] = [:]
     private let lock = NSLock()
 
-    /// `measure` times a probe (by default on this machine, `ExecutionCalibration.time`, which
-    /// does not time convolutions yet); tests inject timings.
+    /// `measure` times a probe (by default on this machine, `ExecutionCalibration.time`); tests
+    /// inject timings.
     public convenience init(file: String?) {
-        self.init(file: file, measure: ExecutionCalibration.time, measuresConvolutions: false)
+        self.init(file: file, measure: ExecutionCalibration.time)
     }
 
-    public init(file: String?, measure: @escaping (ExecutionProbe) -> ExecutionTiming, measuresConvolutions: Bool = true) {
+    public init(file: String?, measure: @escaping (ExecutionProbe) -> ExecutionTiming) {
         self.file = file
-        self.measuresConvolutions = measuresConvolutions
         self.measure = measure
         timings = readFile()
     }

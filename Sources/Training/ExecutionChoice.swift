@@ -109,9 +109,6 @@ public func decide(
             return record(sparse: Set(resnet.factorisedConvolutions.map { $0.convolutions[0].weight.name }),
                           chosenBy: "sparse (convolutions on their kept taps, the classifier dense)")
         case .auto:
-            guard calibration.measuresConvolutions else {
-                return record(sparse: [], chosenBy: "auto (convolutions dense: their calibration is not finished)")
-            }
             var measured: [String: ExecutionTiming] = [:]
             for (offset, site) in resnet.convolutionInputSizes(height: sampleShape[1], width: sampleShape[2]).enumerated() {
                 let convolution = site.convolution.convolutions[0]

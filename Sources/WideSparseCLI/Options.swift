@@ -187,7 +187,7 @@ public struct ThreadsOption: ParsableArguments {
 
 /// --execution, declared once for every command that trains.
 public struct ExecutionOption: ParsableArguments {
-    @Option(help: "Masked layers: dense (masked dense maths, the default: repeats bit for bit on any machine), sparse (kept weights only: fully connected layers, and every ResNet-18 convolution on its kept taps) or auto (fully connected layers: whichever a short calibration measures faster here; convolutions stay dense). The path taken is recorded in execution.json and result.json.")
+    @Option(help: "Masked layers: dense (masked dense maths, the default: repeats bit for bit on any machine), sparse (kept weights only: fully connected layers, and every ResNet-18 convolution on its kept taps) or auto (each masked layer, convolutions too, whichever a short calibration measures faster here, cached per machine in ~/.cache/widesparse). The path taken is recorded in execution.json and result.json.")
     var execution: ExecutionChoice = .dense
 
     public init() {}
