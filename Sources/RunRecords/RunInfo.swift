@@ -17,6 +17,13 @@ public struct RunInfo: Codable, Equatable, Sendable {
     /// The data files read, with their sizes and checksums.
     public var dataFiles: [DataFileRecord]
     public var host: String
+    /// The processor model and count ("AMD EPYC x2"): a release build's sums, and so a run's last
+    /// bits, follow its vector width (nil in records of 0.9.0).
+    public var processor: String?
+    /// A ResNet's activation layout inside the network ("blocked16" where the CPU has oneDNN's
+    /// compiled blocked kernels, with Winograd when asked; "channelsLast" or "batchLast"
+    /// otherwise); nil for MLPs and in records of 0.9.0.
+    public var layout: String?
     /// Unix time at which this attempt started, and the first epoch it trained (counted from 1).
     public var started: Double
     public var firstEpoch: Int
@@ -26,7 +33,8 @@ public struct RunInfo: Codable, Equatable, Sendable {
 
     public init(
         threads: Int, executionRequested: String, executionChosen: String, request: RequestedBudget?,
-        dataFiles: [DataFileRecord], host: String, started: Double, firstEpoch: Int, alias: String
+        dataFiles: [DataFileRecord], host: String, processor: String? = nil, layout: String? = nil,
+        started: Double, firstEpoch: Int, alias: String
     ) {
         self.program = "widesparse"
         self.release = WideSparseVersion.release
@@ -37,6 +45,8 @@ public struct RunInfo: Codable, Equatable, Sendable {
         self.request = request
         self.dataFiles = dataFiles
         self.host = host
+        self.processor = processor
+        self.layout = layout
         self.started = started
         self.firstEpoch = firstEpoch
         self.alias = alias

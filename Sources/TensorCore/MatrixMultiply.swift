@@ -29,6 +29,7 @@ public func matrixMultiply(
     }
     let lda = transposeA == .no ? inner : rows
     let ldb = transposeB == .no ? columns : inner
+    ComputeThreads.applyToCallingThread()
     let status = dnnl_sgemm(
         transposeA.flag, transposeB.flag, Int64(rows), Int64(columns), Int64(inner),
         alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(columns))

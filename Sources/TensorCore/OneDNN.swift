@@ -101,6 +101,7 @@ final class Primitive {
 
     /// Runs the primitive on (argument, descriptor, pointer) triples and waits for it.
     func execute(_ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) {
+        ComputeThreads.applyToCallingThread()
         Scratchpad.shared.use(size: scratchpadSize, by: implementation) { scratchpad in
             var arguments = arguments
             if let scratchpad { arguments.append((DNNL_ARG_SCRATCHPAD, scratchpadDescriptor, scratchpad)) }

@@ -46,8 +46,8 @@ public struct ExecutionProbe {
 
 /// The processor model and count, as /proc/cpuinfo and the OS give them: timings measured on one
 /// node of a cluster hold for the others of its kind, not for a different kind.
-enum MachineKind {
-    static let current: String = {
+public enum MachineKind {
+    public static let current: String = {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown processor"

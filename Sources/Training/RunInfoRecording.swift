@@ -1,6 +1,7 @@
 import Choices
 import Datasets
 import Foundation
+import Models
 import RunRecords
 import TensorCore
 
@@ -44,13 +45,14 @@ extension TrainingRun {
     }
 
     /// What makes this attempt: program, threads, execution, budget, data files.
-    func runInfo(execution: ExecutionChoice, record: ExecutionRecord, firstEpoch: Int) throws -> RunInfo {
+    func runInfo(execution: ExecutionChoice, record: ExecutionRecord, model: WeightedModel, firstEpoch: Int) throws -> RunInfo {
         let files = try config.data.dataset.fileDigests(location: config.data.location).map {
             DataFileRecord(path: $0.path, bytes: $0.bytes, fnv1a64: $0.fnv1a64, ofListing: $0.ofListing ? true : nil)
         }
         return RunInfo(
             threads: ComputeThreads.current, executionRequested: execution.rawValue, executionChosen: record.chosenBy,
-            request: budget, dataFiles: files, host: ProcessInfo.processInfo.hostName, started: Date().timeIntervalSince1970,
+            request: budget, dataFiles: files, host: ProcessInfo.processInfo.hostName, processor: MachineKind.current,
+            layout: (model as? ResNet18)?.layout.rawValue, started: Date().timeIntervalSince1970,
             firstEpoch: firstEpoch, alias: alias)
     }
 }

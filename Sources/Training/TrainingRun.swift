@@ -122,7 +122,7 @@ public final class TrainingRun {
         let hparams = self.hparams(layers: layers)
         if metrics.count < lastEpoch {
             try RecordFiles.writeJSON(
-                runInfo(execution: execution, record: executionRecord, firstEpoch: metrics.count + 1), to: runInfoPath)
+                runInfo(execution: execution, record: executionRecord, model: model, firstEpoch: metrics.count + 1), to: runInfoPath)
         }
         for epoch in metrics.count..<max(metrics.count, lastEpoch) {
             let start = Date()

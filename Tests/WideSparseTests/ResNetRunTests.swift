@@ -31,6 +31,8 @@ struct ResNetRunTests {
         let result = try #require(try TrainingRun(config: config, directory: straight).run())
         #expect(result.totalWeights == 2724 * 4 + 9 * 2 + 8 * 10 * 2)
         #expect(result.bestTrainAccuracy > 0.2)  // it learns: chance is 10 %, this tiny model gets about 28 % in 40 steps
+        let info = try RecordFiles.readJSON(RunInfo.self, from: "\(straight)/run-info.json")
+        #expect(info.layout == "channelsLast" && info.processor == MachineKind.current)  // width 4 is not a multiple of 16
         let interrupted = TrainingRun(config: config, directory: temporaryFolder())
         #expect(try interrupted.run(stopAfterEpochs: 1) == nil)
         try interrupted.run()
@@ -51,6 +53,7 @@ struct ResNetRunTests {
         #expect(result.layers.dropLast().allSatisfy { $0.execution == "sparse" } && result.layers.last?.execution == "dense")
         let record = try RecordFiles.readJSON(ExecutionRecord.self, from: "\(straight)/execution.json")
         #expect(record.layers["layer4.1.conv2.weight"] == "sparse" && record.layers["linear.weight"] == "dense")
+        #expect(try RecordFiles.readJSON(RunInfo.self, from: "\(straight)/run-info.json").layout == "batchLast")
         // Resumed without saying --execution sparse: execution.json decides, the checkpoint holds kept values only.
         let interrupted = TrainingRun(config: config, directory: temporaryFolder())
         #expect(try interrupted.run(stopAfterEpochs: 1, execution: .sparse) == nil)

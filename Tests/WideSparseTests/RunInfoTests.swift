@@ -27,6 +27,7 @@ struct RunInfoTests {
         #expect(info.threads == 1 && info.executionRequested == "sparse" && info.executionChosen == "sparse")
         #expect(info.request == RequestedBudget(method: "sparse", weights: nil, weightsOfWidth: 5, rule: "uniform"))
         #expect(info.firstEpoch == 1 && info.alias.hasPrefix("mlp-mnist5k-w40-sparse-uniform-s0-"))
+        #expect(info.layout == nil && info.processor?.isEmpty == false)
         let file = try #require(info.dataFiles.first)
         #expect(info.dataFiles.count == 1 && file.path == DatasetName.mnist5k.defaultLocation)
         let bytes = try #require(FileManager.default.contents(atPath: file.path))
