@@ -21,10 +21,8 @@ public enum BatchLastConversion {
         }
         scratch.reshape(to: [features, n])
         SparseProducts.transpose(input.pointer, into: scratch.pointer, rows: n, columns: features)
-        copyRows(count: features, length: n, from: scratch.pointer, into: output.pointer) { row in
-            let (channel, position) = row.quotientAndRemainder(dividingBy: h * w)
-            return (source: layout.index(0, channel, position / w, position % w, batch: 1, channels: c, height: h, width: w), destination: row)
-        }
+        let offset = offsetInImage(layout, channels: c, height: h, width: w)
+        copyRows(count: features, length: n, from: scratch.pointer, into: output.pointer) { row in (source: offset(row), destination: row) }
     }
 
     /// `input` [C, H, W, N] -> `output`, the same batch in `layout` (reshaped as needed).
@@ -38,11 +36,17 @@ public enum BatchLastConversion {
             return
         }
         scratch.reshape(to: [features, n])
-        copyRows(count: features, length: n, from: input.pointer, into: scratch.pointer) { row in
-            let (channel, position) = row.quotientAndRemainder(dividingBy: h * w)
-            return (source: row, destination: layout.index(0, channel, position / w, position % w, batch: 1, channels: c, height: h, width: w))
-        }
+        let offset = offsetInImage(layout, channels: c, height: h, width: w)
+        copyRows(count: features, length: n, from: input.pointer, into: scratch.pointer) { row in (source: row, destination: offset(row)) }
         SparseProducts.transpose(scratch.pointer, into: output.pointer, rows: features, columns: n)
+    }
+
+    /// Where batch-last row `row` (channel, image row, column) sits within one image in `layout`.
+    private static func offsetInImage(_ layout: ImageLayout, channels c: Int, height h: Int, width w: Int) -> (Int) -> Int {
+        { row in
+            let (channel, position) = row.quotientAndRemainder(dividingBy: h * w)
+            return layout.index(0, channel, position / w, position % w, batch: 1, channels: c, height: h, width: w)
+        }
     }
 
     /// Copies `count` rows of `length` floats: row `rows(i).source` of `x` to row `rows(i).destination` of `y`.
