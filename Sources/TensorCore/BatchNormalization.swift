@@ -46,14 +46,12 @@ public final class BatchNormKernels {
         var forwardDescriptor = dnnl_batch_normalization_desc_t()
         OneDNN.check(dnnl_batch_normalization_forward_desc_init(
             &forwardDescriptor, dnnl_forward_training, &dataDescriptor, epsilon, flags), "batch norm forward descriptor")
-        var forward: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&forward, &forwardDescriptor, OneDNN.attributes, OneDNN.engine, nil), "batch norm forward")
+        let forward = OneDNN.primitiveDescriptor(&forwardDescriptor, hint: nil, "batch norm forward")
         var backwardDescriptor = dnnl_batch_normalization_desc_t()
         var gradientDescriptor = data
         OneDNN.check(dnnl_batch_normalization_backward_desc_init(
             &backwardDescriptor, dnnl_backward, &gradientDescriptor, &dataDescriptor, epsilon, flags), "batch norm backward descriptor")
-        var backward: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&backward, &backwardDescriptor, OneDNN.attributes, OneDNN.engine, forward), "batch norm backward")
+        let backward = OneDNN.primitiveDescriptor(&backwardDescriptor, hint: forward, "batch norm backward")
         forwardPrimitive = Primitive(forward, "batch norm forward primitive")
         backwardPrimitive = Primitive(backward, "batch norm backward primitive")
         dnnl_primitive_desc_destroy(forward)

@@ -20,7 +20,8 @@ public enum ComputeThreads {
     /// Makes the calling thread's pool the chosen size. OpenMP keeps the size per calling thread
     /// (libgomp copies it on a thread's first change), and its default is one thread per core:
     /// without this a kernel called from a thread that never set it (a test's, a Dispatch
-    /// queue's) ran on two threads here and rounded differently. Called before every kernel.
+    /// queue's) ran on two threads here and rounded differently. Called before every kernel is
+    /// made (oneDNN fixes a kernel's work split then) and before every kernel runs.
     static func applyToCallingThread() {
         let count = Int32(current)
         if omp_get_max_threads() != count { omp_set_num_threads(count) }

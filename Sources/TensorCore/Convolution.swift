@@ -97,8 +97,7 @@ public final class ConvolutionKernels {
         OneDNN.check(dnnl_convolution_forward_desc_init(
             &forwardDescriptor, dnnl_forward_training, kind, &source, &weights, nil, &destination,
             strides, padding, padding), "convolution forward descriptor")
-        var forward: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&forward, &forwardDescriptor, OneDNN.attributes, OneDNN.engine, nil), "convolution forward")
+        let forward = OneDNN.primitiveDescriptor(&forwardDescriptor, hint: nil, "convolution forward")
         forwardPrimitive = primitive(forward)
         forwardSource = LayoutBridge(plain: plainSource, chosen: chosen(forward, dnnl_query_src_md))
         forwardWeights = LayoutBridge(plain: plainWeights, chosen: chosen(forward, dnnl_query_weights_md))
@@ -108,8 +107,7 @@ public final class ConvolutionKernels {
         OneDNN.check(dnnl_convolution_backward_data_desc_init(
             &dataDescriptor, kind, &source, &weights, &destination, strides, padding, padding),
             "backward data descriptor")
-        var data: dnnl_primitive_desc_t?
-        OneDNN.check(dnnl_primitive_desc_create(&data, &dataDescriptor, OneDNN.attributes, OneDNN.engine, forward), "backward data")
+        let data = OneDNN.primitiveDescriptor(&dataDescriptor, hint: forward, "backward data")
         backwardDataPrimitive = primitive(data)
         dataOutputGradient = LayoutBridge(plain: plainDestination, chosen: chosen(data, dnnl_query_diff_dst_md))
         dataWeights = LayoutBridge(plain: plainWeights, chosen: chosen(data, dnnl_query_weights_md))
@@ -149,8 +147,7 @@ public final class ConvolutionKernels {
         guard dnnl_convolution_forward_desc_init(
             &descriptor, dnnl_forward_training, dnnl_convolution_direct, &source, &weights, nil, &destination,
             [1, 1], [1, 1], [1, 1]) == dnnl_success else { return false }
-        var forward: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&forward, &descriptor, OneDNN.attributes, OneDNN.engine, nil) == dnnl_success else { return false }
+        guard let forward = OneDNN.tryPrimitiveDescriptor(&descriptor, hint: nil) else { return false }
         defer { dnnl_primitive_desc_destroy(forward) }
         return !OneDNN.implementation(of: forward).hasPrefix("ref")
     }()
@@ -166,16 +163,13 @@ public final class ConvolutionKernels {
         guard dnnl_convolution_forward_desc_init(
             &descriptor, dnnl_forward_training, dnnl_convolution_winograd, &source, &weights, nil, &destination,
             strides, padding, padding) == dnnl_success else { return false }
-        var forward: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&forward, &descriptor, OneDNN.attributes, OneDNN.engine, nil) == dnnl_success else { return false }
+        guard let forward = OneDNN.tryPrimitiveDescriptor(&descriptor, hint: nil) else { return false }
         defer { dnnl_primitive_desc_destroy(forward) }
         var weightsDescriptor = dnnl_convolution_desc_t()
         guard dnnl_convolution_backward_weights_desc_init(
             &weightsDescriptor, dnnl_convolution_winograd, &source, &weights, nil, &destination, strides, padding, padding) == dnnl_success
         else { return false }
-        var backward: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&backward, &weightsDescriptor, OneDNN.attributes, OneDNN.engine, forward) == dnnl_success
-        else { return false }
+        guard let backward = OneDNN.tryPrimitiveDescriptor(&weightsDescriptor, hint: forward) else { return false }
         dnnl_primitive_desc_destroy(backward)
         return true
     }

@@ -50,11 +50,25 @@ enum OneDNN {
         return String(cString: name)
     }
 
+    /// The primitive descriptor for `operation` (a *_desc_t), or nil when oneDNN has none.
+    /// oneDNN sizes a kernel's work split (and so its summation order) for the calling thread's
+    /// OpenMP pool when the descriptor is made, so the chosen thread count is applied first:
+    /// a descriptor made on a thread still at libgomp's default of one per core ran its
+    /// reductions in another order even when executed on one thread.
+    static func tryPrimitiveDescriptor(_ operation: UnsafeRawPointer, hint: const_dnnl_primitive_desc_t?) -> dnnl_primitive_desc_t? {
+        ComputeThreads.applyToCallingThread()
+        var descriptor: dnnl_primitive_desc_t?
+        guard dnnl_primitive_desc_create(&descriptor, operation, attributes, engine, hint) == dnnl_success else { return nil }
+        return descriptor
+    }
+
     /// Creates the first primitive descriptor for `operation` (a *_desc_t) whose implementation
-    /// `accept` allows, walking oneDNN's list of implementations from fastest to slowest.
+    /// `accept` allows, walking oneDNN's list of implementations from fastest to slowest (the
+    /// first is the one oneDNN itself would pick); made for the chosen thread count, as above.
     static func primitiveDescriptor(
         _ operation: UnsafeRawPointer, hint: const_dnnl_primitive_desc_t?, _ what: String, accept: (String) -> Bool = { _ in true }
     ) -> dnnl_primitive_desc_t {
+        ComputeThreads.applyToCallingThread()
         var iterator: dnnl_primitive_desc_iterator_t?
         check(dnnl_primitive_desc_iterator_create(&iterator, operation, attributes, engine, hint), what)
         defer { dnnl_primitive_desc_iterator_destroy(iterator) }
@@ -211,6 +225,7 @@ final class LayoutBridge {
     }
 
     private static func reorder(from source: inout dnnl_memory_desc_t, to destination: inout dnnl_memory_desc_t) -> Primitive {
+        ComputeThreads.applyToCallingThread()
         var descriptor: dnnl_primitive_desc_t?
         OneDNN.check(dnnl_reorder_primitive_desc_create(
             &descriptor, &source, OneDNN.engine, &destination, OneDNN.engine, OneDNN.attributes), "reorder")
