@@ -36,7 +36,7 @@ public struct MLPStepBenchmark: Sendable {
     /// The median over clean windows of the mean step time in seconds, and whether too few
     /// windows were clean (the machine was busy: then every window counts).
     public func measure() throws -> (seconds: Double, contended: Bool) {
-        let model = MLP1(MLPModelConfig(inputSize: 784, width: width, classes: 10))
+        let model = MLP(MLPModelConfig(inputSize: 784, width: width, classes: 10))
         switch masks {
         case .none: break
         case .budget(let weights):

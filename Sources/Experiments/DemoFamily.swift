@@ -25,7 +25,7 @@ public struct DemoFamily: Sendable {
     public func member(width: Int) throws -> (plan: WidenedModel, run: TrainingRun) {
         let plan = try WideningMethods.widen(
             SparseWidening.name, options: WideningOptions(lastLayerConnectivity: lastLayerConnectivity),
-            architecture: .mlp1(inputSize: 784, classes: 10), width: width, weights: weights, weightsOfWidth: nil)
+            architecture: .mlp(inputSize: 784, classes: 10, depth: 1), width: width, weights: weights, weightsOfWidth: nil)
         var model = MLPModelConfig(inputSize: 784, width: width, classes: 10)
         model.take(plan)
         let config = RunConfig(

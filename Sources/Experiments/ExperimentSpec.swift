@@ -116,7 +116,11 @@ public struct ExperimentSpec: Equatable, Sendable {
         for rule in rules where !ExperimentSpec.ruleNames.contains(rule) {
             throw SpecError(file: file, field: "rule", expected: "one of \(ExperimentSpec.ruleNames.joined(separator: ", "))", found: "'\(rule)'")
         }
-        let architecture: Architecture = model == "mlp" ? .mlp1(inputSize: 784, classes: 10) : .resNet18(inputChannels: 3, classes: 10, form: .cifar)
+        options = try fields.options(reserved: ExperimentSpec.reservedOptions)
+        // A method applies when it applies to the shallowest MLP the options ask for.
+        let depth = options.first { $0.name == "depth" }?.values.compactMap { Int($0) }.min() ?? 1
+        let architecture: Architecture = model == "mlp"
+            ? .mlp(inputSize: 784, classes: 10, depth: depth) : .resNet18(inputChannels: 3, classes: 10, form: .cifar)
         for method in methods {
             if let reason = try WideningMethods.named(method).inapplicable(to: architecture) {
                 throw SpecError(file: file, field: "methods", expected: "methods that apply to model \(model)", found: "\(method): \(reason)")
@@ -155,7 +159,6 @@ public struct ExperimentSpec: Equatable, Sendable {
             }
         }
         seeds = try fields.unsignedIntegers(one: "seed", many: "seeds") ?? [0]
-        options = try fields.options(reserved: ExperimentSpec.reservedOptions)
         let dimensions = [datasets.count, baseWidths.count, methods.count, widenedStages.count, widths?.count ?? factors!.count,
                           rules.count, ioOnly.count, lastLayerConnectivities?.count ?? 1, seeds.count] + options.map(\.values.count)
         guard let runs = checkedProduct(dimensions), runs <= ExperimentSpec.maximumRuns else {

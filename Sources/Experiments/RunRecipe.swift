@@ -61,7 +61,9 @@ public struct RunRecipe: Equatable, Sendable {
     public var widenStages: [Int]?
     public var baseWidth: Int?
 
-    // The MLP-1 architecture.
+    // The MLP architecture.
+    /// Hidden layers (1: MLP-1).
+    public var depth = 1
     public var activation: ActivationKind = .relu
     public var bias = true
     public var batchNorm = false
@@ -90,9 +92,9 @@ public struct RunRecipe: Equatable, Sendable {
         let width = self.width ?? 5
         let widened = try WideningMethods.widen(
             method, options: WideningOptions(rule: rule, lastLayerConnectivity: lastLayerConnectivity, removed: removed),
-            architecture: .mlp1(inputSize: inputSize, classes: classes), width: width, weights: weights, weightsOfWidth: weightsOfWidth)
+            architecture: .mlp(inputSize: inputSize, classes: classes, depth: depth), width: width, weights: weights, weightsOfWidth: weightsOfWidth)
         var model = MLPModelConfig(
-            inputSize: inputSize, width: width, classes: classes, bias: bias, activation: activation, batchNorm: batchNorm,
+            inputSize: inputSize, width: width, hiddenLayers: depth, classes: classes, bias: bias, activation: activation, batchNorm: batchNorm,
             parameterisation: parameterisation, initDistribution: initDistribution ?? (parameterisation == .ntk ? .normal : .uniform))
         model.take(widened)
         let budget = RequestedBudget(

@@ -74,7 +74,8 @@ extension RunRecipe {
         "schedule": Option(models: both, isFlag: false) { r, t, _ in r.schedule = try ScheduleKind.named(t) },
         "milestones": Option(models: both, isFlag: false) { r, t, p in r.milestones = try p.ints(t) },
         "gamma": Option(models: both, isFlag: false) { r, t, p in r.gamma = try p.double(t) },
-        // The MLP-1 architecture.
+        // The MLP architecture.
+        "depth": Option(models: [.mlp], isFlag: false) { r, t, p in r.depth = try p.int(t) },
         "activation": Option(models: [.mlp], isFlag: false) { r, t, p in r.activation = try p.choice(t, as: ActivationKind.self) },
         "no-bias": Option(models: [.mlp], isFlag: true) { r, t, p in r.bias = !(try p.bool(t)) },
         "batch-norm": Option(models: [.mlp], isFlag: true) { r, t, p in r.batchNorm = try p.bool(t) },

@@ -1,17 +1,23 @@
 import Choices
 import Foundation
 import NeuralNetwork
+import RunRecords
 
 /// A bottleneck model's sizes, as a model is built from them.
 public enum Bottleneck: Equatable, Sendable {
     /// The inner size of each weight tensor of the plain model, in model order.
     case linear(innerSizes: [Int])
-    /// The inner width of each BasicBlock, in model order.
+    /// The inner width of each ResNet BasicBlock, or of each pair of MLP hidden layers, in model order.
     case nonlinear(innerWidths: [Int])
 
     public init(kind: BottleneckKind, innerSizes: [Int]) {
         self = kind == .linear ? .linear(innerSizes: innerSizes) : .nonlinear(innerWidths: innerSizes)
     }
+}
+
+extension BottleneckConfig {
+    /// The sizes a model is built from.
+    public var sizes: Bottleneck { Bottleneck(kind: kind, innerSizes: innerSizes) }
 }
 
 /// The weight tensors of a linear bottleneck: each plain weight "x.weight" [out, in, k, k]

@@ -8,7 +8,7 @@ public protocol WeightedModel: Layer {
     func initialise(masterSeed: UInt64)
 }
 
-extension MLP1: WeightedModel {
+extension MLP: WeightedModel {
     public var weightParameters: [(parameter: Parameter, shape: WeightShape)] {
         Array(zip(weightLayers.map(\.weight), configuration.weightShapes))
     }

@@ -25,7 +25,7 @@ func paperNumbers(_ row: ResultRow, budgets: [Int]) -> PaperNumbers? {
             note: "Paper: Table 1, ImageNet top-1 %, sparse models at the 11.7M weights of width 64, 150 epochs"
                 + (epochs == 150 ? "." : " (these runs: \(epochs))."))
     case .mlp(let mlp) where [.mnist, .mnist5k].contains(row.config.data.dataset) && mlp.parameterisation == .standard
-        && mlp.inputSize == 784 && mlp.classes == 10 && (budgets.isEmpty || budgets.contains(3970)):
+        && mlp.inputSize == 784 && mlp.classes == 10 && mlp.hiddenLayers == 1 && (budgets.isEmpty || budgets.contains(3970)):
         let relu = mlp.activation == .relu
         return PaperNumbers(
             dense: [5: "about 90"], sparse: relu ? [80: "96.3", 160: "96.3"] : [40: "92.7"],

@@ -400,7 +400,7 @@ func percentWithError(_ spread: Spread) -> (Double, Double?) {
 
 func modelTitle(_ config: RunConfig) -> String {
     switch config.model {
-    case .mlp(let mlp): return "MLP-1 (\(mlp.activation)\(mlp.parameterisation == .ntk ? ", NTK" : ""))"
+    case .mlp(let mlp): return "MLP-\(mlp.hiddenLayers) (\(mlp.activation)\(mlp.parameterisation == .ntk ? ", NTK" : ""))"
     case .resnet18(let resnet): return "ResNet-18 (\(resnet.form))"
     }
 }

@@ -9,7 +9,8 @@ public enum RunSummary {
         var lines: [String] = []
         switch config.model {
         case .mlp(let m):
-            lines.append("MLP-1 \(m.inputSize) -> \(m.width) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
+            let hidden = Array(repeating: "\(m.width)", count: m.hiddenLayers).joined(separator: " -> ")
+            lines.append("MLP-\(m.hiddenLayers) \(m.inputSize) -> \(hidden) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
                 + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
         case .resnet18(let r):
             lines.append("ResNet-18 (\(r.form) form), width \(r.width), \(r.inputChannels) input channels, \(r.classes) classes, "

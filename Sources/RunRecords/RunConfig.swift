@@ -103,27 +103,31 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// A one-hidden-layer perceptron and its sparsity.
+/// A fully connected network (MLP-L: L hidden layers of one width; MLP-1 by default) and its sparsity.
 public struct MLPModelConfig: Codable, Equatable, Sendable {
     public var inputSize: Int
     public var width: Int
+    /// The number of hidden layers L; absent for MLP-1, so that MLP-1's config.json and run ids
+    /// are those of earlier releases (`hiddenLayers` reads it).
+    public var depth: Int?
     public var classes: Int
     public var bias: Bool
     public var activation: ActivationKind
     public var batchNorm: Bool
     public var parameterisation: Parameterisation
     public var initDistribution: InitDistribution
-    /// Weights removed from [first layer, last layer]; [0, 0] is the dense model.
+    /// Weights removed from each weight layer, fc1 to fc(L+1); all 0 for the dense model.
     public var removedWeights: [Int]
-    /// A (linear) bottleneck model instead of the plain one (then nothing is removed).
+    /// A bottleneck model instead of the plain one (then nothing is removed).
     public var bottleneck: BottleneckConfig?
 
     public init(
-        inputSize: Int = 784, width: Int, classes: Int = 10, bias: Bool = true, activation: ActivationKind = .relu,
+        inputSize: Int = 784, width: Int, hiddenLayers: Int = 1, classes: Int = 10, bias: Bool = true, activation: ActivationKind = .relu,
         batchNorm: Bool = false, parameterisation: Parameterisation = .standard, initDistribution: InitDistribution = .uniform,
-        removedWeights: [Int] = [0, 0], bottleneck: BottleneckConfig? = nil
+        removedWeights: [Int]? = nil, bottleneck: BottleneckConfig? = nil
     ) {
         self.bottleneck = bottleneck
+        depth = hiddenLayers == 1 ? nil : hiddenLayers
         self.inputSize = inputSize
         self.width = width
         self.classes = classes
@@ -132,8 +136,11 @@ public struct MLPModelConfig: Codable, Equatable, Sendable {
         self.batchNorm = batchNorm
         self.parameterisation = parameterisation
         self.initDistribution = initDistribution
-        self.removedWeights = removedWeights
+        self.removedWeights = removedWeights ?? Array(repeating: 0, count: hiddenLayers + 1)
     }
+
+    /// L, the number of hidden layers (1 when `depth` is absent).
+    public var hiddenLayers: Int { depth ?? 1 }
 }
 
 /// Which data, which part of it, and how it is normalised.

@@ -48,7 +48,7 @@ public struct ResultRow: Sendable {
     private var recordedArchitecture: (architecture: Architecture, width: Int, stageWidths: [Int]?, removed: [Int]) {
         switch config.model {
         case .mlp(let mlp):
-            return (.mlp1(inputSize: mlp.inputSize, classes: mlp.classes), mlp.width, nil, mlp.removedWeights)
+            return (.mlp(inputSize: mlp.inputSize, classes: mlp.classes, depth: mlp.hiddenLayers), mlp.width, nil, mlp.removedWeights)
         case .resnet18(let resnet):
             let form = resnet.form
             return (.resNet18(inputChannels: resnet.inputChannels, classes: resnet.classes, form: form), resnet.width, resnet.stageWidths,

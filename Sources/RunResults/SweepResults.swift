@@ -227,6 +227,9 @@ public func flattened(_ config: RunConfig) -> [String: String] {
         }
     }
     walk(object, "")
+    // MLP-1's config leaves its depth out (so its run ids are those of earlier releases); tables
+    // and results.csv show it as what it is, 1 hidden layer.
+    if case .mlp(let mlp) = config.model, mlp.depth == nil { result["model.mlp.depth"] = "1" }
     return result
 }
 

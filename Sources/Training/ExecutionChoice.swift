@@ -78,7 +78,7 @@ extension ExecutionRecord {
             if resnet.factorisedConvolutions.contains(where: { isSparse($0.convolutions[0].weight.name) }) {
                 resnet.useKeptTaps { isSparse($0.convolutions[0].weight.name) }
             }
-        } else if let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil {
+        } else if let mlp = model as? MLP, mlp.configuration.linearBottleneck == nil {
             mlp.useSparseExecution(mlp.weightLayers.map { isSparse($0.weight.name) })
         }
     }
@@ -119,7 +119,7 @@ public func decide(
             return record(sparse: Set(measured.filter(\.value.sparseIsFaster).keys), chosenBy: chosenBy, measured: measured)
         }
     }
-    guard let mlp = model as? MLP1, mlp.configuration.linearBottleneck == nil else {
+    guard let mlp = model as? MLP, mlp.configuration.linearBottleneck == nil else {
         return record(sparse: [], chosenBy: "dense (a bottleneck model has no masks)")
     }
     if choice == .dense { return record(sparse: [], chosenBy: chosenBy) }

@@ -36,23 +36,35 @@ extension MLPModelConfig {
         if parameterisation == .ntk && bias {
             throw ConfigError(field: "bias", expected: "no biases with the NTK parameterisation (pass --no-bias)", found: "biases on")
         }
-        let dense = [inputSize * width, width * classes]
-        guard removedWeights.count == 2 else {
-            throw ConfigError(field: "removed", expected: "2 counts (first layer, last layer)", found: "\(removedWeights.count)")
+        if let depth, depth < 1 || depth > Self.maximumDepth {
+            throw ConfigError(field: "depth", expected: "a number of hidden layers in 1...\(Self.maximumDepth)", found: "\(depth)")
         }
-        for (index, (removed, size)) in zip(removedWeights, dense).enumerated() where removed < 0 || removed >= size {
+        let plain = plainWeightShapes
+        guard removedWeights.count == plain.count else {
+            throw ConfigError(field: "removed", expected: "\(plain.count) counts (\(plain.map(\.name).joined(separator: ", ")))", found: "\(removedWeights.count)")
+        }
+        for (index, (removed, size)) in zip(removedWeights, plain.map(\.count)).enumerated() where removed < 0 || removed >= size {
             throw ConfigError(
                 field: "removed", expected: "a count in 0...\(size - 1) for layer \(index + 1) (\(size) weights)",
                 found: "\(removed)")
         }
         if let bottleneck {
-            guard bottleneck.kind == .linear else {
-                throw ConfigError(field: "bottleneck.kind", expected: "linear (the non-linear bottleneck does not apply to MLP-1)", found: "'\(bottleneck.kind)'")
+            switch bottleneck.kind {
+            case .linear:
+                try bottleneck.validate(limits: plain.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
+            case .nonlinear:
+                guard hiddenLayers >= 2 else {
+                    throw ConfigError(field: "bottleneck.kind", expected: "linear (the non-linear bottleneck needs two or more hidden layers)", found: "'\(bottleneck.kind)'")
+                }
+                // The inner widths: the second hidden layer of each pair (h2, h4, ...).
+                let inner = stride(from: 2, through: hiddenLayers, by: 2).map { ("h\($0)", width) }
+                try bottleneck.validate(limits: inner, removedWeights: removedWeights)
             }
-            let plain = MLPModelConfig(inputSize: inputSize, width: width, classes: classes).plainWeightShapes
-            try bottleneck.validate(limits: plain.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
         }
     }
+
+    /// The deepest MLP a config may ask for.
+    public static let maximumDepth = 64
 }
 
 extension BottleneckConfig {
@@ -103,7 +115,7 @@ extension ResNetModelConfig {
     }
 
     /// The bottleneck of the model, if it has one.
-    public var bottleneckValue: Bottleneck? { bottleneck.map { Bottleneck(kind: $0.kind, innerSizes: $0.innerSizes) } }
+    public var bottleneckValue: Bottleneck? { bottleneck?.sizes }
 }
 
 extension DataConfig {

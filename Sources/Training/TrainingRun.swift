@@ -252,7 +252,7 @@ public func buildResNet(
 
 /// Builds the MLP-1 of `config`: layers, masks (stream "mask"), then mask-aware initial values
 /// (stream "init"). Checks the input size and classes against the data.
-public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: Int, classes: Int) throws -> MLP1 {
+public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: Int, classes: Int) throws -> MLP {
     try config.validate()
     guard config.inputSize == sampleSize else {
         throw ConfigError(field: "input-size", expected: "\(sampleSize) (the pixels per sample of the data)", found: "\(config.inputSize)")
@@ -260,7 +260,7 @@ public func buildMLP(_ config: MLPModelConfig, masterSeed: UInt64, sampleSize: I
     guard config.classes == classes else {
         throw ConfigError(field: "classes", expected: "\(classes) (the classes of the data)", found: "\(config.classes)")
     }
-    let model = MLP1(config)
+    let model = MLP(config)
     // Bottleneck models have no masks.
     if config.bottleneck == nil { applyMasks(to: model.weightLayers, removals: config.removedWeights, masterSeed: masterSeed) }
     model.initialise(masterSeed: masterSeed)

@@ -66,6 +66,9 @@ public struct Family: ParsableCommand {
     @Option(help: "MLP: input features.")
     var inputSize: Int = 784
 
+    @Option(help: "MLP: hidden layers (1: MLP-1).")
+    var depth: Int = 1
+
     @Flag(help: "MLP: print the Figure 5 grid of widths x last-layer connectivities instead.")
     var grid = false
 
@@ -98,7 +101,9 @@ public struct Family: ParsableCommand {
         if method != SparseWidening.name && (grid || disconnected) {
             throw ValidationError("--grid and --disconnected: masks only; --method \(method) has none")
         }
-        if widenStages != nil && model == .mlp { throw ValidationError("--widen-stages: ResNet-18 only (MLP-1 has one hidden layer)") }
+        if widenStages != nil && model == .mlp { throw ValidationError("--widen-stages: ResNet-18 only (an MLP's hidden layers all follow the width)") }
+        if depth < 1 || model != .mlp && depth != 1 { throw ValidationError("--depth: expected a positive number of hidden layers for the MLP, found \(depth)") }
+        if grid && depth != 1 { throw ValidationError("--grid: the Figure 5 grid is MLP-1's (--depth 1), found --depth \(depth)") }
         _ = try reportingErrors { try recipe().wideningMethod() }
     }
 
@@ -128,7 +133,7 @@ public struct Family: ParsableCommand {
         recipe.widths = try widths?.widths(field: "--widths")
         recipe.factors = try factors?.values(field: "--factors", expected: "comma-separated positive numbers") { Double($0).flatMap { $0 > 0 ? $0 : nil } }
         recipe.widenStages = try widenStages?.wholeNumbers(field: "--widen-stages")
-        (recipe.classes, recipe.inputChannels, recipe.inputSize) = (classes, inputChannels, inputSize)
+        (recipe.classes, recipe.inputChannels, recipe.inputSize, recipe.depth) = (classes, inputChannels, inputSize, depth)
         return recipe
     }
 

@@ -11,22 +11,24 @@ import TensorCore
 import Training
 import Widening
 
-/// `widesparse train mlp`: one MLP-1, dense or statically sparse.
+/// `widesparse train mlp`: one MLP (MLP-1 by default), dense, statically sparse or a bottleneck.
 public struct TrainMLP: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mlp",
-        abstract: "Train a one-hidden-layer network (d -> width -> classes), dense or sparse.",
+        abstract: "Train a fully connected network (d -> width -> classes; --depth for more hidden layers), dense or sparse.",
         discussion: """
             Dense by default. For a sparse model give the weight budget (--weights) and how the \
             removed weights are split: --last-layer-connectivity C (the paper's Figure 5 grid) or the \
             level-down rule (docs/method.md section 2, the default); or give --removed FIRST,LAST directly. \
             --method linear-bottleneck keeps the budget instead by making each weight matrix a \
             product of two (docs/method.md section 1); the non-linear bottleneck does not apply to MLP-1 \
-            (its one pair of layers has the hidden units as its inner width).
+            (its one pair of layers has the hidden units as its inner width), but to --depth 2 or more, \
+            where the second hidden layer of each pair is the inner width.
             """ + examples(
                 ("paper Figure 5: width 80, 3970 weights, last layer dense", "widesparse train mlp --width 80 --weights 3970 --last-layer-connectivity 1"),
                 ("the same budget as a linear bottleneck", "widesparse train mlp --width 80 --weights-of-width 5 --method linear-bottleneck"),
-                ("Fashion-MNIST, the paper's rule, kept weights only", "widesparse train mlp --dataset fashion-mnist --width 160 --weights-of-width 5 --execution sparse")))
+                ("Fashion-MNIST, the paper's rule, kept weights only", "widesparse train mlp --dataset fashion-mnist --width 160 --weights-of-width 5 --execution sparse"),
+                ("three hidden layers of 64 at the weights of three of 16", "widesparse train mlp --depth 3 --width 64 --weights-of-width 16")))
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: MLPOptions
@@ -88,17 +90,20 @@ func trainAndSummarise(
     print(RunSummary.text(config: config, result: result, directory: directory))
 }
 
-/// The MLP-1 architecture and its sparsity.
+/// The MLP architecture and its sparsity.
 public struct MLPOptions: ParsableArguments {
-    @Option(help: "Hidden units.")
+    @Option(help: "Hidden units per hidden layer.")
     var width: Int = 5
+
+    @Option(help: "Hidden layers (1: the paper's MLP-1).")
+    var depth: Int = 1
 
     @OptionGroup var budget: BudgetOptions
 
     @Option(help: "With --weights: the last layer's connectivity (0-1]; the first layer takes the rest of the budget.")
     var lastLayerConnectivity: Double?
 
-    @Option(help: "Weights to remove from the first and last layer, e.g. 1000,20 (instead of --weights).")
+    @Option(help: "Weights to remove from each layer, first to last, e.g. 1000,20 (instead of --weights).")
     var removed: CommaList?
 
     @Option(help: "Activation: relu or identity (a deep linear network).")
@@ -121,10 +126,10 @@ public struct MLPOptions: ParsableArguments {
 
     public init() {}
 
-    /// Sets the recipe's MLP-1 and budget fields.
+    /// Sets the recipe's MLP and budget fields.
     func apply(to recipe: inout RunRecipe) throws {
         recipe.removed = try removed?.wholeNumbers(field: "--removed")
-        recipe.width = width
+        (recipe.width, recipe.depth) = (width, depth)
         budget.apply(to: &recipe)
         recipe.lastLayerConnectivity = lastLayerConnectivity
         (recipe.activation, recipe.bias, recipe.batchNorm) = (activation, !noBias, batchNorm)

@@ -5,8 +5,8 @@ import RunRecords
 
 /// What a family widens: the model and everything about it but its width.
 public enum Architecture: Equatable, Sendable {
-    /// MLP-1, d -> width -> classes.
-    case mlp1(inputSize: Int, classes: Int)
+    /// MLP-L, d -> width -> ... -> width -> classes with `depth` (L) hidden layers; MLP-1 is depth 1.
+    case mlp(inputSize: Int, classes: Int, depth: Int)
     /// ResNet-18 (docs/method.md section 4). `widenedStages` (a subset of 1...4, sorted) are the stages
     /// whose channels follow the width; the others keep those of the base width (the seed notes'
     /// "widening different layers"). All four: the standard model of each width.
@@ -20,13 +20,13 @@ public enum Architecture: Equatable, Sendable {
     /// "mlp" or "resnet18-cifar" / "resnet18-imagenet", for tables.
     public var name: String {
         switch self {
-        case .mlp1: return "mlp"
+        case .mlp(_, _, let depth): return depth == 1 ? "mlp" : "mlp, \(depth) hidden layers"
         case .resNet18(_, _, let form, let stages):
             return "resnet18-\(form.rawValue)" + (stages == [1, 2, 3, 4] ? "" : ", stages \(stages.map(String.init).joined(separator: ",")) widened")
         }
     }
 
-    public var isMLP: Bool { if case .mlp1 = self { return true } else { return false } }
+    public var isMLP: Bool { if case .mlp = self { return true } else { return false } }
 
     /// Checks the widened stages: a non-empty set of stage numbers 1...4.
     public func validate() throws {
@@ -56,10 +56,8 @@ public enum Architecture: Equatable, Sendable {
     /// with a bottleneck.
     public func layers(width: Int, stageWidths: [Int]?, bottleneck: Bottleneck? = nil) -> [WeightShape] {
         switch self {
-        case .mlp1(let inputSize, let classes):
-            let plain = MLPModelConfig(inputSize: inputSize, width: width, classes: classes).plainWeightShapes
-            if case .linear(let sizes) = bottleneck { return linearBottleneckShapes(plain, innerSizes: sizes) }
-            return plain
+        case .mlp(let inputSize, let classes, let depth):
+            return mlpWeightShapes(inputSize: inputSize, width: width, hiddenLayers: depth, classes: classes, bottleneck: bottleneck)
         case .resNet18(let inputChannels, let classes, let form, _):
             return resNet18WeightShapes(
                 width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stageWidths, bottleneck: bottleneck)
@@ -77,7 +75,7 @@ extension Architecture {
     /// form) or 64 (ImageNet form).
     public var paperBaseWidth: Int {
         switch self {
-        case .mlp1: return 5
+        case .mlp: return 5
         case .resNet18(_, _, let form, _): return form == .cifar ? 8 : 64
         }
     }
@@ -86,7 +84,7 @@ extension Architecture {
     /// ResNet-18 factors 1, 2, 4, 8 (CIFAR) or 1 to 4 by about sqrt(2) (ImageNet, Table 1).
     public func paperWidths(base: Int) -> [Int] {
         switch self {
-        case .mlp1: return [5, 10, 20, 40, 80, 160, 320, 640].map { $0 * base / 5 }.filter { $0 >= 1 }
+        case .mlp: return [5, 10, 20, 40, 80, 160, 320, 640].map { $0 * base / 5 }.filter { $0 >= 1 }
         case .resNet18(_, _, .cifar, _): return [1.0, 2, 4, 8].map { width(base: base, factor: $0) }
         case .resNet18(_, _, .imagenet, _): return [1.0, 1.40625, 2, 2.828125, 4].map { width(base: base, factor: $0) }
         }

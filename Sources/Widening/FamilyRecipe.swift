@@ -22,15 +22,17 @@ public struct FamilyRecipe: Sendable {
     public var classes = 10
     /// ResNet-18's input channels.
     public var inputChannels = 3
-    /// MLP-1's input features.
+    /// The MLP's input features.
     public var inputSize = 784
+    /// The MLP's hidden layers (1: MLP-1).
+    public var depth = 1
 
     public init(model: ModelKind) { self.model = model }
 
     /// The architecture the family widens.
     public var architecture: Architecture {
         switch model {
-        case .mlp: return .mlp1(inputSize: inputSize, classes: classes)
+        case .mlp: return .mlp(inputSize: inputSize, classes: classes, depth: depth)
         case .resnet18:
             return .resNet18(inputChannels: inputChannels, classes: classes, form: form, widenedStages: widenStages ?? [1, 2, 3, 4])
         }

@@ -29,7 +29,7 @@ extension WideningFamily {
                 lines.append(line)
             }
             if let bottleneck = model.bottleneck {
-                let slotName = bottleneck.kind == .linear ? "inner sizes d_b (per plain weight)" : "inner widths (per block)"
+                let slotName = bottleneck.kind == .linear ? "inner sizes d_b (per plain weight)" : (family.architecture.hasPrefix("mlp") ? "inner widths (per pair of hidden layers)" : "inner widths (per block)")
                 lines.append("  \(slotName): " + zip(bottleneck.innerSizes, bottleneck.fullSizes).map { "\($0)/\($1)" }.joined(separator: " "))
             }
             lines.append("")

@@ -3,23 +3,25 @@ import Models
 import NeuralNetwork
 import RunRecords
 
-/// The non-linear bottleneck (docs/method.md section 1, paper Figure 3): layers change in pairs. In each
-/// ResNet BasicBlock the outer width follows the width while the inner width (conv1's outputs,
-/// bn1, conv2's inputs) shrinks by one global fraction so the total comes closest to the budget;
-/// the ReLU between them stays. The stem, shortcuts and classifier are those of the wider plain
-/// model. No masks.
-///
-/// Not for MLP-1: its only pair of layers around a non-linearity (d -> hidden -> classes) has the
-/// hidden units as its inner width and both outer sizes fixed by the data, so nothing could widen.
+/// The non-linear bottleneck (docs/method.md section 1, paper Figure 3): layers change in pairs
+/// around a non-linearity. The outer width follows the width while the inner width shrinks by one
+/// global fraction so the total comes closest to the budget; the non-linearity stays. No masks.
+/// - ResNet-18: in each BasicBlock the inner width is conv1's outputs (bn1, conv2's inputs); the
+///   stem, shortcuts and classifier are those of the wider plain model.
+/// - MLP-L: hidden layers go in pairs (h1, h2), (h3, h4), ...; the second of each pair is the
+///   inner width (fc(2i)'s outputs, bn(2i), fc(2i+1)'s inputs), the first follows the width, and
+///   an odd last hidden layer does too. Needs L >= 2: MLP-1's only pair of layers around a
+///   non-linearity (d -> hidden -> classes) has the hidden units as its inner width and both
+///   outer sizes fixed by the data, so nothing could widen.
 public struct NonlinearBottleneckWidening: WideningMethod {
     public static let name = "nonlinear-bottleneck"
-    public static let summary = "each ResNet block's inner width shrunk to the budget while its outer width grows (Figure 3; not MLP-1)"
+    public static let summary = "each ResNet block's (or MLP pair of hidden layers') inner width shrunk to the budget while its outer width grows (Figure 3; not MLP-1)"
     public static let keepsBudget = true
 
     public static func inapplicable(to architecture: Architecture) -> String? {
-        guard case .mlp1(let inputSize, let classes) = architecture else { return nil }
+        guard case .mlp(let inputSize, let classes, let depth) = architecture, depth < 2 else { return nil }
         return "MLP-1's one pair of layers (\(inputSize) -> hidden -> \(classes)) has the hidden units as its inner width and both "
-            + "outer sizes fixed by the data, so it cannot widen; use linear-bottleneck or sparse"
+            + "outer sizes fixed by the data, so it cannot widen; use linear-bottleneck or sparse, or two or more hidden layers"
     }
 
     public init(options: WideningOptions) throws { try options.refuseAll(method: Self.name) }
@@ -32,12 +34,11 @@ public struct NonlinearBottleneckWidening: WideningMethod {
         let stages = try request.stageWidths()
         let plain = try request.plainLayers()
         try refuseNarrowerThanBase(request, method: Self.name)
-        // Each block's pair: conv1 (in -> inner, 3x3) and conv2 (inner -> out, 3x3); an inner unit
-        // costs 9 (in + out) weights. Everything else is fixed.
-        let firsts = plain.filter { $0.name.hasSuffix(".conv1.weight") }
-        let paired = plain.filter { $0.name.hasSuffix(".conv1.weight") || $0.name.hasSuffix(".conv2.weight") }.map(\.count).reduce(0, +)
+        let pairs = Self.pairs(plain, architecture: request.architecture)
+        let paired = pairs.map { $0.first.count + $0.second.count }.reduce(0, +)
         let fixed = plain.map(\.count).reduce(0, +) - paired
-        let slots = firsts.map { BottleneckSlot(full: $0.outChannels, weightsPerUnit: 9 * ($0.inChannels + $0.outChannels)) }
+        // An inner unit costs its row of the first layer and its column of the second.
+        let slots = pairs.map { BottleneckSlot(full: $0.first.outChannels, weightsPerUnit: $0.first.count / $0.first.outChannels + $0.second.count / $0.second.inChannels) }
         try checkReachable(slots: slots, fixed: fixed, target: target, method: Self.name, width: request.width)
         let solved = GlobalFraction.solve(fixedWeights: fixed, slots: slots, target: target)
         let sizes = BottleneckSizes(kind: .nonlinear, fraction: solved.fraction, innerSizes: solved.innerSizes, fullSizes: slots.map(\.full))
@@ -45,5 +46,18 @@ public struct NonlinearBottleneckWidening: WideningMethod {
             method: Self.name, width: request.width, stageWidths: stages, denseWeights: plain.map(\.count).reduce(0, +),
             layers: request.architecture.layers(width: request.width, stageWidths: stages, bottleneck: sizes.bottleneck),
             bottleneck: sizes, targetWeights: target)
+    }
+}
+
+extension NonlinearBottleneckWidening {
+    /// The pairs of weight layers around each inner width, in model order: a ResNet block's conv1
+    /// and conv2 (3x3 each), or an MLP's fc(2i) and fc(2i+1).
+    static func pairs(_ plain: [WeightShape], architecture: Architecture) -> [(first: WeightShape, second: WeightShape)] {
+        if architecture.isMLP {
+            return stride(from: 1, to: plain.count - 1, by: 2).map { (plain[$0], plain[$0 + 1]) }
+        }
+        let firsts = plain.filter { $0.name.hasSuffix(".conv1.weight") }
+        let seconds = plain.filter { $0.name.hasSuffix(".conv2.weight") }
+        return Array(zip(firsts, seconds))
     }
 }

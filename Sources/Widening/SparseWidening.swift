@@ -32,7 +32,7 @@ public struct SparseWidening: WideningMethod {
         let dense = layers.map(\.count).reduce(0, +)
         let pattern: MaskPattern = options.ioOnly ? .ioOnly : .allEntries
         if options.ioOnly && request.architecture.isMLP {
-            throw ConfigError(field: "--io-only", expected: "a model with convolutions (io-only masks remove whole kernels)", found: "MLP-1")
+            throw ConfigError(field: "--io-only", expected: "a model with convolutions (io-only masks remove whole kernels)", found: "an MLP")
         }
         if options.lastLayerConnectivity != nil && !request.architecture.isMLP {
             throw ConfigError(field: "--last-layer-connectivity", expected: "MLP-1 (the paper's Figure 5)", found: request.architecture.name)
@@ -59,7 +59,11 @@ public struct SparseWidening: WideningMethod {
             throw ConfigError(field: "weights", expected: "a budget the dense model of width \(request.width) can hold (at most \(dense) weights)",
                                 found: "\(target)")
         }
-        if let connectivity = options.lastLayerConnectivity, case .mlp1(let inputSize, let classes) = request.architecture {
+        if let connectivity = options.lastLayerConnectivity, case .mlp(let inputSize, let classes, let depth) = request.architecture {
+            guard depth == 1 else {
+                throw ConfigError(field: "--last-layer-connectivity", expected: "MLP-1 (the paper's Figure 5 splits a budget between two layers)",
+                                  found: "\(depth) hidden layers")
+            }
             let plan = try MLPSparsityPlan.atBudget(
                 inputSize: inputSize, width: request.width, classes: classes, weightBudget: target, rule: .lastLayerConnectivity(connectivity))
             return model(plan.removals, target: target)

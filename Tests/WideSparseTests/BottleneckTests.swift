@@ -99,8 +99,8 @@ struct BottleneckTests {
     func mlpTotals() throws {
         let target = 784 * 5 + 5 * 10
         for width in [6, 10, 20, 40, 80, 160, 320, 640] {
-            let plan = try BottleneckMember(.linear, .mlp1(inputSize: 784, classes: 10), width: width, targetWeights: target, atBaseWidth: false)
-            let model = MLP1(MLPModelConfig(width: width, bottleneck: BottleneckConfig(kind: .linear, innerSizes: plan.innerSizes, targetWeights: target)))
+            let plan = try BottleneckMember(.linear, .mlp(inputSize: 784, classes: 10, depth: 1), width: width, targetWeights: target, atBaseWidth: false)
+            let model = MLP(MLPModelConfig(width: width, bottleneck: BottleneckConfig(kind: .linear, innerSizes: plan.innerSizes, targetWeights: target)))
             #expect(model.weightParameters.map(\.parameter.value.count).reduce(0, +) == target + plan.residual)
             let twin = closestTotalByTrying(fulls: plan.fullSizes, target: target) { sizes in
                 MLPModelConfig(width: width, bottleneck: BottleneckConfig(kind: .linear, innerSizes: sizes, targetWeights: target)).weightShapes.map(\.count).reduce(0, +)
@@ -108,9 +108,9 @@ struct BottleneckTests {
             #expect(plan.weights == twin, "width \(width)")
         }
         #expect(throws: ConfigError.self) {
-            try BottleneckMember(.nonlinear, .mlp1(inputSize: 784, classes: 10), width: 10, targetWeights: target, atBaseWidth: false)
+            try BottleneckMember(.nonlinear, .mlp(inputSize: 784, classes: 10, depth: 1), width: 10, targetWeights: target, atBaseWidth: false)
         }
-        #expect(NonlinearBottleneckWidening.inapplicable(to: .mlp1(inputSize: 784, classes: 10))?.contains("hidden units as its inner width") == true)
+        #expect(NonlinearBottleneckWidening.inapplicable(to: .mlp(inputSize: 784, classes: 10, depth: 1))?.contains("hidden units as its inner width") == true)
     }
 
     @Test("Non-linear bottleneck: only the inner widths of the blocks shrink; at the base width it is the plain model")
@@ -138,9 +138,9 @@ struct BottleneckTests {
 
     @Test("At f = 1 the linear bottleneck keeps inner sizes min(d_in, d_out), and the product of its trained factors is a dense layer computing the same")
     func linearAtBaseWidthIsTheSameFunctionClass() throws {
-        let plan = try BottleneckMember(.linear, .mlp1(inputSize: 12, classes: 10), width: 5, targetWeights: 12 * 5 + 5 * 10, atBaseWidth: true)
+        let plan = try BottleneckMember(.linear, .mlp(inputSize: 12, classes: 10, depth: 1), width: 5, targetWeights: 12 * 5 + 5 * 10, atBaseWidth: true)
         #expect(plan.innerSizes == [5, 5] && plan.fraction == 1)
-        let factored = MLP1(MLPModelConfig(inputSize: 12, width: 5, bottleneck: BottleneckConfig(kind: .linear, innerSizes: plan.innerSizes, targetWeights: 12 * 5 + 5 * 10)))
+        let factored = MLP(MLPModelConfig(inputSize: 12, width: 5, bottleneck: BottleneckConfig(kind: .linear, innerSizes: plan.innerSizes, targetWeights: 12 * 5 + 5 * 10)))
         factored.initialise(masterSeed: 3)
         // A few steps of SGD, so the factors are trained rather than drawn.
         let optimizer = SGD(parameters: factored.parameters, learningRate: 0.1, momentum: 0.9)
@@ -153,8 +153,8 @@ struct BottleneckTests {
             _ = factored.backward(loss.gradient, needsInputGradient: false)
             optimizer.step()
         }
-        let dense = MLP1(MLPModelConfig(inputSize: 12, width: 5))
-        for (plainLayer, factors) in [(dense.fc1.linears[0], factored.fc1.linears), (dense.fc2.linears[0], factored.fc2.linears)] {
+        let dense = MLP(MLPModelConfig(inputSize: 12, width: 5))
+        for (plainLayer, factors) in zip(dense.fullyConnected.map { $0.linears[0] }, factored.fullyConnected.map(\.linears)) {
             let (first, second) = (factors[0], factors[1])
             for o in 0..<plainLayer.outFeatures {
                 for i in 0..<plainLayer.inFeatures {

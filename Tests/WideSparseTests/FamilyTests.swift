@@ -165,7 +165,7 @@ struct FamilyTests {
         let command = try Family.parse(["mlp"])
         let family = try command.makeFamily(base: 5, widths: [5, 640])
         var members = family.members.map { $0.model! }
-        for index in members.indices { members[index].countDisconnectedUnits(architecture: .mlp1(inputSize: 784, classes: 10), masterSeed: 0) }
+        for index in members.indices { members[index].countDisconnectedUnits(architecture: .mlp(inputSize: 784, classes: 10, depth: 1), masterSeed: 0) }
         #expect(members[0].layers.allSatisfy { $0.outputsWithoutInputs == 0 && $0.inputsWithoutOutputs == 0 })
         let wide = members[1].layers
         let mask = drawMask(shape: [640, 784], removed: wide[0].removed, masterSeed: 0, layerName: "fc1.weight")

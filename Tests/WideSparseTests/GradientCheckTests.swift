@@ -71,7 +71,7 @@ struct GradientCheckTests {
 
     @Test("A whole sparse MLP-1 with batch norm, end to end")
     func wholeModel() {
-        let model = MLP1(MLPModelConfig(inputSize: 6, width: 5, classes: 3, batchNorm: true))
+        let model = MLP(MLPModelConfig(inputSize: 6, width: 5, classes: 3, batchNorm: true))
         let mask = Tensor(shape: [5, 6], repeating: 1)
         for i in [0, 4, 7, 13, 22, 29] { mask[i] = 0 }
         model.hidden.weight.setMask(mask)

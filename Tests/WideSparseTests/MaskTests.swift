@@ -11,7 +11,7 @@ struct MaskTests {
     @Test("Masked weights, their gradients and momentum stay exactly 0 over 100 steps of SGD with momentum and weight decay",
           arguments: [false, true])
     func masksSurviveTraining(nesterov: Bool) {
-        let model = MLP1(MLPModelConfig(inputSize: 20, width: 16, classes: 4, batchNorm: true))
+        let model = MLP(MLPModelConfig(inputSize: 20, width: 16, classes: 4, batchNorm: true))
         applyMasks(to: model.weightLayers, removals: [250, 30], masterSeed: 5)
         model.initialise(masterSeed: 5)
         let optimizer = SGD(parameters: model.parameters, learningRate: 0.05, momentum: 0.9, nesterov: nesterov, weightDecay: 5e-4)

@@ -103,7 +103,7 @@ struct SparseExecutionTests {
     }
 }
 
-private func near(_ fast: [Float], _ slow: [Float], tolerance: Float) -> Bool {
+func near(_ fast: [Float], _ slow: [Float], tolerance: Float) -> Bool {
     fast.count == slow.count && zip(fast, slow).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
 }
 
@@ -111,8 +111,8 @@ private func near(_ fast: [Float], _ slow: [Float], tolerance: Float) -> Bool {
 struct SparseMLPTests {
     @Test("Logits and every gradient equal the dense-masked model's")
     func sameAsDense() {
-        func model() -> MLP1 {
-            let model = MLP1(MLPModelConfig(inputSize: 30, width: 40, classes: 7))
+        func model() -> MLP {
+            let model = MLP(MLPModelConfig(inputSize: 30, width: 40, classes: 7))
             applyMasks(to: model.weightLayers, removals: [1100, 200], masterSeed: 3)
             model.initialise(masterSeed: 4)
             return model
