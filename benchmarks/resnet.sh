@@ -7,14 +7,25 @@
 # PyTorch runs in its fastest set-up here: channels_last tensors and tcmalloc preloaded (when
 # Debian's libtcmalloc-minimal4 is installed). Each configuration is measured by PyTorch, then
 # by widesparse, back to back, one configuration per process. Results: benchmarks/results/<time>/.
+#
+# The constant-weight family (issue 21): FAMILY_CONFIGS, masked to the weights of width 8, are
+# trained by widesparse on each of FAMILY_EXECUTIONS (dense: masked dense maths; auto: each
+# masked convolution on the faster of dense and kept taps, calibrated first and cached;
+# sparse: every convolution on its kept taps) beside PyTorch's masked training. Any part can be
+# left out with an empty list, e.g. TRAIN_CONFIGS= INFER_CONFIGS= MEMORY_CONFIGS= for the
+# family alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TORCH_PYTHON:?set TORCH_PYTHON to a python with torch installed}"
-THREADS=${THREADS:-"1 2"}
-TRAIN_CONFIGS=${TRAIN_CONFIGS:-"8 18 32 64 64m"}
-INFER_CONFIGS=${INFER_CONFIGS:-"8 18 32 64"}
-MEMORY_CONFIGS=${MEMORY_CONFIGS:-"8 64 64m"}
+THREADS=${THREADS-"1 2"}
+TRAIN_CONFIGS=${TRAIN_CONFIGS-"8 18 32 64 64m"}
+INFER_CONFIGS=${INFER_CONFIGS-"8 18 32 64"}
+MEMORY_CONFIGS=${MEMORY_CONFIGS-"8 64 64m"}
+FAMILY_CONFIGS=${FAMILY_CONFIGS-"8 16m 32m 64m"}
+FAMILY_EXECUTIONS=${FAMILY_EXECUTIONS-"dense auto sparse"}
+FAMILY_MODES=${FAMILY_MODES-"train infer"}
 SECONDS_PER_CONFIG=${SECONDS_PER_CONFIG:-15}
+MIN_STEPS=${MIN_STEPS:-3}
 OUT=${OUT:-benchmarks/results/resnet-$(date +%Y%m%d-%H%M%S)}
 TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 preload=""
@@ -33,6 +44,18 @@ for threads in $THREADS; do
       log "$mode threads $threads config $config: widesparse"
       .build/release/widesparse bench resnet --mode "$mode" --threads "$threads" --configs "$config" \
         --seconds "$SECONDS_PER_CONFIG" --json "$OUT/widesparse_${mode}_t${threads}_${config}.json" >>"$OUT/widesparse.log"
+    done
+  done
+  for mode in $FAMILY_MODES; do
+    for config in $FAMILY_CONFIGS; do
+      log "family $mode threads $threads config $config: PyTorch"
+      torch_bench "resnet-$mode" --threads "$threads" --configs "${config}cl" --min-time "$SECONDS_PER_CONFIG" --min-steps "$MIN_STEPS" --max-time 240
+      executions=$FAMILY_EXECUTIONS; [ "${config%m}" = "$config" ] && executions=dense
+      for execution in $executions; do
+        log "family $mode threads $threads config $config: widesparse --execution $execution"
+        .build/release/widesparse bench resnet --mode "$mode" --threads "$threads" --configs "$config" --execution "$execution" \
+          --seconds "$SECONDS_PER_CONFIG" --min-steps "$MIN_STEPS" --json "$OUT/family_${mode}_t${threads}_${config}_${execution}.json" >>"$OUT/widesparse.log"
+      done
     done
   done
   for config in $MEMORY_CONFIGS; do
@@ -86,6 +109,28 @@ for key in sorted(ours, key=lambda k: (k[0] != "train", k[1], k[2], k[3])):
           f"| {mode} | {threads} | {name} | - | {ours[key]:,.0f} | - | {gflops:.0f} |")
 if ratios:
     print(f"\nmedian ratio {statistics.median(ratios):.2f}, smallest {min(ratios):.2f}")
+# The constant-weight family: every width at the weights of width 8, each execution beside PyTorch.
+family = {}
+for path in glob.glob(os.path.join(out, "family_*.json")):
+    for row in json.load(open(path))["rows"]:
+        family[(row["mode"], row["threads"], row["width"], row.get("execution", "dense"))] = row["images_per_s"]
+if family:
+    executions = sorted({k[3] for k in family}, key=["dense", "auto", "sparse"].index)
+    print("\nConstant-weight family (widths above 8 masked to width 8's weights), median images/s:\n")
+    print("| mode | threads | width | PyTorch | " + " | ".join(f"widesparse {e}" for e in executions)
+          + " | best / PyTorch | best / own dense | cost vs width 8 |")
+    print("|---|---:|---:|---:|" + "---:|" * len(executions) + "---:|---:|---:|")
+    for mode, threads in sorted({(k[0], k[1]) for k in family}, key=lambda k: (k[0] != "train", k[1])):
+        widths = sorted({k[2] for k in family if k[:2] == (mode, threads)})
+        narrow = max((family.get((mode, threads, widths[0], e), 0) for e in executions), default=0)
+        for width in widths:
+            values = {e: family.get((mode, threads, width, e)) for e in executions}
+            best = max(v for v in values.values() if v)
+            t = torch.get((mode, threads, width, width != widths[0]))
+            own = values.get("dense")
+            cells = " | ".join(f"{values[e]:,.1f}" if values[e] else "-" for e in executions)
+            print(f"| {mode} | {threads} | {width} | {f'{t:,.1f}' if t else '-'} | {cells} | "
+                  f"{f'{best / t:.2f}' if t else '-'} | {f'{best / own:.2f}' if own else '-'} | {narrow / best:.1f}x |")
 print("\n| threads | training model | PyTorch peak RSS MiB | widesparse peak RSS MiB |")
 print("|---:|---|---:|---:|")
 for path in sorted(glob.glob(os.path.join(out, "widesparse_memory_t*_*.json"))):

@@ -75,7 +75,8 @@ public struct BenchResNet: ParsableCommand {
             let imagesPerSecond = Double(batchSize) / stepSeconds
             print(String(format: "%-6@  %9d  %9.1f", config, weights, imagesPerSecond))
             rows.append(["config": config, "mode": mode.rawValue, "width": width, "masked": masked, "weights": weights, "threads": threads,
-                         "batch": batchSize, "step_median_s": stepSeconds, "images_per_s": imagesPerSecond])
+                         "batch": batchSize, "step_median_s": stepSeconds, "images_per_s": imagesPerSecond,
+                         "execution": executionOption.execution.rawValue])
         }
         let peak = peakResidentKiB()
         print("peak resident memory \(peak / 1024) MiB")
