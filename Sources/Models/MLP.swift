@@ -33,8 +33,9 @@ extension MLPModelConfig {
 public func mlpHiddenWidths(width: Int, hiddenLayers: Int, bottleneck: Bottleneck?) -> [Int] {
     var widths = Array(repeating: width, count: hiddenLayers)
     if case .nonlinear(let inner) = bottleneck {
-        precondition(inner.count == hiddenLayers / 2, "one inner width per pair of hidden layers")
-        for (pair, units) in inner.enumerated() { widths[2 * pair + 1] = units }
+        // A hand-edited config with the wrong count is refused by `validate()` with the field
+        // named; here extra sizes are ignored rather than crashing whatever reads the shapes first.
+        for (pair, units) in inner.enumerated() where 2 * pair + 1 < hiddenLayers { widths[2 * pair + 1] = units }
     }
     return widths
 }
