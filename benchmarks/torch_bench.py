@@ -6,6 +6,8 @@ Parts (one per call, as benchmarks/mlp.sh and benchmarks/resnet.sh call them):
                 dense and masked (the first layer at density min(1, base/width), as `bench mlp`)
   resnet-train  CIFAR ResNet-18 training steps, SGD momentum 0.9, weight decay 5e-4, batch 128
   resnet-infer  CIFAR ResNet-18 evaluation-mode forward passes without gradients, batch 256
+  vgg-train     the same for the CIFAR VGG of `widesparse train vgg` (--variant 11 or 16),
+  vgg-infer     built as torchvision builds its VGGs (a list of layers from a configuration)
   memory        peak resident memory of a few ResNet-18 training steps of one configuration
 
 ResNet configurations: a width (8), 'm' for masked to the weight count of --mask-base-width (64m),
@@ -124,13 +126,34 @@ def parse_config(text):
     return int(text[:-1] if masked else text), masked, channels_last
 
 
-def build_resnet(config, mask_base_width, generator):
+# torchvision's VGG configurations A and D; "M" is a max-pool. widesparse's CIFAR form (docs/method.md
+# section 4) drops the fifth max-pool for global average pooling and has one classifier layer.
+VGG_STAGES = {11: [[64], [128], [256, 256], [512, 512], [512, 512]],
+              16: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]}
+
+
+def torch_cifar_vgg(variant, width, classes=10, in_channels=3):
+    """The model of `widesparse train vgg --variant <variant> --width <width>`, torchvision-style."""
+    layers, channels = [], in_channels
+    for index, stage in enumerate(VGG_STAGES[variant]):
+        if index > 0:
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        for out in stage:
+            out = out * width // 64
+            layers += [nn.Conv2d(channels, out, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+            channels = out
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, classes))
+
+
+def build_resnet(config, mask_base_width, generator, make=None):
+    """The model of `config` (make(width) builds it; default the CIFAR ResNet-18) and its masks."""
+    make = make or torch_cifar_resnet18
     width, masked, channels_last = parse_config(config)
     torch.manual_seed(0)
-    model = torch_cifar_resnet18(width)
+    model = make(width)
     masks = []
     if masked:
-        density = counted_weights(torch_cifar_resnet18(mask_base_width)) / counted_weights(model)
+        density = counted_weights(make(mask_base_width)) / counted_weights(model)
         for module in model.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 masks.append((module.weight, random_mask(module.weight.shape, density, generator)))
@@ -193,12 +216,14 @@ def bench_mlp(args):
     save_rows(args, f"mlp_t{args.threads}", rows, lambda r: (r["width"], r["masked"]))
 
 
-def bench_resnet(args, train):
+def bench_resnet(args, train, variant=None):
+    """ResNet-18 steps, or those of VGG-`variant`."""
     generator = torch.Generator().manual_seed(1)
     batch = args.train_batch if train else args.infer_batch
+    make = (lambda width: torch_cifar_vgg(variant, width)) if variant else None
     rows = []
     for config in args.configs:
-        model, masks, width, masked, channels_last = build_resnet(config, args.mask_base_width, generator)
+        model, masks, width, masked, channels_last = build_resnet(config, args.mask_base_width, generator, make)
         x, y = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -223,7 +248,8 @@ def bench_resnet(args, train):
         print(json.dumps(row), flush=True)
         rows.append(row)
     part = "train" if train else "infer"
-    save_rows(args, f"resnet_{part}_t{args.threads}", rows, lambda r: (r["width"], r["masked"], r["channels_last"]))
+    name = f"vgg{variant}" if variant else "resnet"
+    save_rows(args, f"{name}_{part}_t{args.threads}", rows, lambda r: (r["width"], r["masked"], r["channels_last"]))
 
 
 def bench_memory(args):
@@ -247,7 +273,8 @@ def bench_memory(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=["mlp", "resnet-train", "resnet-infer", "memory"])
+    parser.add_argument("part", choices=["mlp", "resnet-train", "resnet-infer", "vgg-train", "vgg-infer", "memory"])
+    parser.add_argument("--variant", type=int, choices=[11, 16], default=11, help="VGG parts: VGG-11 or VGG-16")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="benchmarks/results/torch")
     parser.add_argument("--max-wait", type=float, default=30, help="seconds to wait at most for a quiet machine")
@@ -271,7 +298,7 @@ def main():
     elif args.part == "memory":
         bench_memory(args)
     else:
-        bench_resnet(args, train=args.part == "resnet-train")
+        bench_resnet(args, train=args.part.endswith("-train"), variant=args.variant if args.part.startswith("vgg") else None)
 
 
 if __name__ == "__main__":

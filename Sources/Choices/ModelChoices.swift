@@ -1,7 +1,26 @@
 /// The models widesparse builds (docs/method.md section 4).
 public enum ModelKind: String, RecordedChoice {
-    case mlp, resnet18
+    case mlp, resnet18, vgg
     public static let field = "model"
+
+    /// Whether it reads images through convolutions (and so takes per-channel statistics,
+    /// crops and flips on colour data).
+    public var isConvolutional: Bool { self != .mlp }
+}
+
+/// The two VGG configurations (Simonyan and Zisserman's A and D), by their weight layers.
+public enum VGGVariant: String, RecordedChoice {
+    /// 8 convolutions: stages of 1, 1, 2, 2, 2.
+    case vgg11 = "11"
+    /// 13 convolutions: stages of 2, 2, 3, 3, 3.
+    case vgg16 = "16"
+    public static let field = "variant"
+
+    /// The convolutions of each of the five stages.
+    public var convolutionsPerStage: [Int] { self == .vgg11 ? [1, 1, 2, 2, 2] : [2, 2, 3, 3, 3] }
+
+    /// "VGG-11", "VGG-16".
+    public var title: String { "VGG-\(rawValue)" }
 }
 
 /// The nonlinearity between weight layers.

@@ -9,7 +9,7 @@ import Widening
 /// methods x widened stages x widths x rules x masks x last-layer connectivities x option values x seeds).
 ///
 ///     name: figure6-quick
-///     model: resnet18                 # or mlp
+///     model: resnet18                 # or mlp, vgg
 ///     datasets: [fashion-mnist]
 ///     base_widths: [8]
 ///     factors: [1, 2, 4]              # or widths: [8, 16, 32]
@@ -85,8 +85,8 @@ public struct ExperimentSpec: Equatable, Sendable {
         }
         description = try fields.optionalString("description")
         model = try fields.string("model")
-        guard ["mlp", "resnet18"].contains(model) else {
-            throw SpecError(file: file, field: "model", expected: "mlp or resnet18", found: "'\(model)'")
+        guard let kind = ModelKind(rawValue: model) else {
+            throw SpecError(file: file, field: "model", expected: "one of \(ModelKind.names)", found: "'\(model)'")
         }
         datasets = try fields.strings(one: "dataset", many: "datasets") ?? ["mnist5k"]
         dataDirectories = try fields.dataDirectories(datasets: datasets)
@@ -119,8 +119,9 @@ public struct ExperimentSpec: Equatable, Sendable {
         options = try fields.options(reserved: ExperimentSpec.reservedOptions)
         // A method applies when it applies to the shallowest MLP the options ask for.
         let depth = options.first { $0.name == "depth" }?.values.compactMap { Int($0) }.min() ?? 1
-        let architecture: Architecture = model == "mlp"
-            ? .mlp(inputSize: 784, classes: 10, depth: depth) : .resNet18(inputChannels: 3, classes: 10, form: .cifar)
+        var family = FamilyRecipe(model: kind)
+        family.depth = depth
+        let architecture = family.architecture
         for method in methods {
             if let reason = try WideningMethods.named(method).inapplicable(to: architecture) {
                 throw SpecError(file: file, field: "methods", expected: "methods that apply to model \(model)", found: "\(method): \(reason)")

@@ -46,7 +46,7 @@ public struct RunRecipe: Equatable, Sendable {
     public var seed: UInt64 = 0
 
     // The width and the budget, for the widening method (Widening's `WideningMethods`).
-    /// Default: 5 hidden units (MLP-1), 8 stem channels (ResNet-18).
+    /// Default: 5 hidden units (MLP-1), 8 stem channels (ResNet-18, VGG).
     public var width: Int?
     public var weights: Int?
     public var weightsOfWidth: Int?
@@ -56,7 +56,7 @@ public struct RunRecipe: Equatable, Sendable {
     /// MLP-1 only: the last layer's connectivity (Figure 5), or the removals given directly.
     public var lastLayerConnectivity: Double?
     public var removed: [Int]?
-    /// ResNet-18 only: whole k x k kernels removed; the stages that widen and the width the others keep.
+    /// Convolutional models: whole k x k kernels removed. ResNet-18 only: the stages that widen and the width the others keep.
     public var ioOnly = false
     public var widenStages: [Int]?
     public var baseWidth: Int?
@@ -72,8 +72,11 @@ public struct RunRecipe: Equatable, Sendable {
     public var initDistribution: InitDistribution?
     public var inputSize = 784
 
-    // The ResNet-18 architecture.
+    // The convolutional architectures.
+    /// ResNet-18's form.
     public var form: ResNetForm = .cifar
+    /// VGG's configuration.
+    public var variant: VGGVariant = .vgg11
     public var convolution: ConvolutionAlgorithm = .winograd
 
     public init(model: ModelKind) { self.model = model }
@@ -85,6 +88,7 @@ public struct RunRecipe: Equatable, Sendable {
         switch model {
         case .mlp: return try resolvedMLP(classes: classes)
         case .resnet18: return try resolvedResNet(classes: classes)
+        case .vgg: return try resolvedVGG(classes: classes)
         }
     }
 
@@ -122,15 +126,31 @@ public struct RunRecipe: Equatable, Sendable {
         return (config, budget)
     }
 
-    /// The data config with the model's defaults: ResNet-18 on colour data normalises per channel
+    private func resolvedVGG(classes: Int) throws -> (config: RunConfig, budget: RequestedBudget) {
+        let width = self.width ?? 8
+        let widened = try WideningMethods.widen(
+            method, options: WideningOptions(rule: rule, ioOnly: ioOnly),
+            architecture: .vgg(variant: variant, inputChannels: dataset.channels, classes: classes),
+            width: width, weights: weights, weightsOfWidth: weightsOfWidth, baseWidth: baseWidth)
+        var model = VGGModelConfig(
+            variant: variant, width: width, inputChannels: dataset.channels, classes: classes, removedWeights: [],
+            maskPattern: .allEntries, convolution: convolution)
+        model.take(widened)
+        let budget = RequestedBudget(
+            method: widened.method, weights: weights, weightsOfWidth: weightsOfWidth, rule: rule?.rawValue, ioOnly: ioOnly)
+        let config = RunConfig(model: .vgg(model), data: dataConfig(), training: trainingConfig(PaperDefaults.vgg), seed: seed)
+        return (config, budget)
+    }
+
+    /// The data config with the model's defaults: a convolutional model on colour data normalises per channel
     /// and augments with padded crops (not image folders, which use RandomResizedCrop) and flips.
     func dataConfig() -> DataConfig {
         let colour = dataset.channels == 3
-        let resNet = model == .resnet18
+        let convolutional = model.isConvolutional
         var data = DataConfig(
             dataset: dataset, location: dataDir, trainSubset: trainSubset, validationSize: validationSize,
-            normalisation: normalise ?? (resNet && colour ? .perChannel : .fixed), mean: mean, std: std)
-        guard resNet else { return data }
+            normalisation: normalise ?? (convolutional && colour ? .perChannel : .fixed), mean: mean, std: std)
+        guard convolutional else { return data }
         let perChannel = data.normalisation == .perChannel
         let folder = dataset == .imageFolder
         data = data.with(
@@ -161,4 +181,6 @@ public enum PaperDefaults {
     public static let resNet18 = TrainingConfig(
         epochs: 300, batchSize: 128, evalBatchSize: 1000, learningRate: 0.1, momentum: 0.9, nesterov: false,
         weightDecay: 5e-4, schedule: .multistep, milestones: [50, 120, 200], gamma: 0.1)
+    /// VGG, which the paper does not train: ResNet-18's CIFAR settings (the Figure 6 protocol).
+    public static let vgg = resNet18
 }

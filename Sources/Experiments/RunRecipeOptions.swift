@@ -42,7 +42,9 @@ extension RunRecipe {
         }
     }
 
-    private static let both: Set<ModelKind> = [.mlp, .resnet18]
+    static let both = Set(ModelKind.allCases)
+    /// The models that read images through convolutions.
+    static let convolutional = Set(ModelKind.allCases.filter(\.isConvolutional))
 
     /// Every option a spec may give, by its `train` name.
     static let options: [String: Option] = [
@@ -52,16 +54,16 @@ extension RunRecipe {
         "normalise": Option(models: both, isFlag: false) { r, t, p in r.normalise = try p.choice(t, as: NormalisationKind.self) },
         "mean": Option(models: both, isFlag: false) { r, t, p in r.mean = try p.float(t) },
         "std": Option(models: both, isFlag: false) { r, t, p in r.std = try p.float(t) },
-        "channel-means": Option(models: [.resnet18], isFlag: false) { r, t, p in r.channelMeans = try p.floats(t) },
-        "channel-stds": Option(models: [.resnet18], isFlag: false) { r, t, p in r.channelStds = try p.floats(t) },
-        "crop-padding": Option(models: [.resnet18], isFlag: false) { r, t, p in r.cropPadding = try p.int(t) },
-        "flip": Option(models: [.resnet18], isFlag: false) { r, t, p in
+        "channel-means": Option(models: convolutional, isFlag: false) { r, t, p in r.channelMeans = try p.floats(t) },
+        "channel-stds": Option(models: convolutional, isFlag: false) { r, t, p in r.channelStds = try p.floats(t) },
+        "crop-padding": Option(models: convolutional, isFlag: false) { r, t, p in r.cropPadding = try p.int(t) },
+        "flip": Option(models: convolutional, isFlag: false) { r, t, p in
             guard t == "on" || t == "off" else { throw p.failure("on or off", t) }
             r.flip = t == "on"
         },
-        "image-size": Option(models: [.resnet18], isFlag: false) { r, t, p in r.imageSize = try p.int(t) },
-        "resize-size": Option(models: [.resnet18], isFlag: false) { r, t, p in r.resizeSize = try p.int(t) },
-        "min-crop-scale": Option(models: [.resnet18], isFlag: false) { r, t, p in r.minCropScale = try p.double(t) },
+        "image-size": Option(models: convolutional, isFlag: false) { r, t, p in r.imageSize = try p.int(t) },
+        "resize-size": Option(models: convolutional, isFlag: false) { r, t, p in r.resizeSize = try p.int(t) },
+        "min-crop-scale": Option(models: convolutional, isFlag: false) { r, t, p in r.minCropScale = try p.double(t) },
         // Training.
         "epochs": Option(models: both, isFlag: false) { r, t, p in r.epochs = try p.int(t) },
         "batch-size": Option(models: both, isFlag: false) { r, t, p in r.batchSize = try p.int(t) },
@@ -83,9 +85,10 @@ extension RunRecipe {
         "init-distribution": Option(models: [.mlp], isFlag: false) { r, t, p in r.initDistribution = try p.choice(t, as: InitDistribution.self) },
         "input-size": Option(models: [.mlp], isFlag: false) { r, t, p in r.inputSize = try p.int(t) },
         "removed": Option(models: [.mlp], isFlag: false) { r, t, p in r.removed = try p.ints(t) },
-        // The ResNet-18 architecture.
+        // The convolutional architectures.
         "form": Option(models: [.resnet18], isFlag: false) { r, t, p in r.form = try p.choice(t, as: ResNetForm.self) },
-        "convolution": Option(models: [.resnet18], isFlag: false) { r, t, p in r.convolution = try p.choice(t, as: ConvolutionAlgorithm.self) },
+        "variant": Option(models: [.vgg], isFlag: false) { r, t, p in r.variant = try p.choice(t, as: VGGVariant.self) },
+        "convolution": Option(models: convolutional, isFlag: false) { r, t, p in r.convolution = try p.choice(t, as: ConvolutionAlgorithm.self) },
     ]
 
     /// The option names a spec may give for `model`, sorted.

@@ -42,7 +42,7 @@ public final class ResNet18: Layer {
         self.bottleneck = bottleneck
         let shapes = resNet18WeightShapes(
             width: width, inputChannels: inputChannels, classes: classes, form: form, stageWidths: stages, bottleneck: bottleneck)
-        let layout = layout ?? ResNet18.preferredLayout(channelCounts: shapes.filter { $0.kind == .convolution }.map(\.outChannels))
+        let layout = layout ?? preferredImageLayout(channelCounts: shapes.filter { $0.kind == .convolution }.map(\.outChannels))
         self.layout = layout
         self.convolution = convolution
         // Linear bottleneck: the inner size of each plain weight, by its name.
@@ -54,7 +54,7 @@ public final class ResNet18: Layer {
         }
         var blockInnerWidths: [Int?] = Array(repeating: nil, count: 8)
         if case .nonlinear(let innerWidths) = bottleneck { blockInnerWidths = innerWidths }
-        let stemInput: ImageLayout = layout == .blocked16 ? .channelsFirst : layout
+        let (stemInput, conversions) = imageEntry(layout: layout)
         stem = form == .cifar
             ? FactorisedConv2d(inChannels: inputChannels, outChannels: stages[0], kernel: 3, stride: 1, padding: 1,
                                innerChannels: linearInnerSizes["conv1.weight"], layout: layout, inputLayout: stemInput,
@@ -77,54 +77,19 @@ public final class ResNet18: Layer {
         self.blocks = blocks
         classifier = FactorisedLinear(
             inFeatures: stages[3], outFeatures: classes, bias: true, innerFeatures: linearInnerSizes["linear.weight"], name: "linear")
-        var layers: [Layer] = layout == .channelsLast ? [ToChannelsLast()] : layout == .batchLast ? [ToBatchLast()] : []
-        layers += [stem, stemNorm, ReLU()]
+        var layers: [Layer] = conversions + [stem, stemNorm, ReLU()]
         if form == .imagenet { layers.append(MaxPool2d(kernel: 3, stride: 2, padding: 1, layout: layout)) }
         network = Sequential(layers + blocks + [GlobalAveragePool(layout: layout), classifier])
-    }
-
-    /// Blocked when every channel count (width, 2, 4, 8 x width) divides by 16 — where oneDNN
-    /// has Winograd kernels — and channels-last otherwise.
-    public static func preferredLayout(width: Int) -> ImageLayout {
-        preferredLayout(channelCounts: [width])
-    }
-
-    /// Blocked when every one of `channelCounts` divides by 16 and this CPU has oneDNN's compiled
-    /// blocked kernels (AVX-512), else channels-last (compiled for AVX2 too).
-    public static func preferredLayout(channelCounts: [Int]) -> ImageLayout {
-        channelCounts.allSatisfy { $0 % ImageLayout.block == 0 } && ConvolutionKernels.blockedLayoutIsCompiled ? .blocked16 : .channelsLast
-    }
-
-    /// Every convolution and the classifier weight, in model order, with their descriptions
-    /// (the order and names of `resNet18WeightShapes`).
-    public var weightParameters: [(parameter: Parameter, shape: WeightShape)] {
-        convolutions.map { ($0.weight, $0.weightShape) }
-            + classifier.linears.map { ($0.weight, .fullyConnected($0.weight.name, out: $0.outFeatures, in: $0.inFeatures)) }
     }
 
     /// The stem, then each block's conv1, conv2 and shortcut convolution: the plain (or
     /// factorised) convolutions in model order.
     public var factorisedConvolutions: [FactorisedConv2d] { [stem] + blocks.flatMap(\.factorisedConvolutions) }
 
-    /// Computes the convolutions that `onKeptTaps` picks on their kept taps only (`SparseConv2d`;
-    /// an unmasked one at full density); the model must have no bottleneck. In a batch-last model
-    /// every convolution must be picked (oneDNN has only reference kernels for that layout); in
-    /// another layout each picked one converts its input and output. The classifier stays dense.
-    public func useKeptTaps(where onKeptTaps: (FactorisedConv2d) -> Bool = { _ in true }) {
-        precondition(bottleneck == nil, "kept taps need a ResNet-18 without a bottleneck")
-        let picked = factorisedConvolutions.filter(onKeptTaps)
-        precondition(layout != .batchLast || picked.count == factorisedConvolutions.count,
-                     "a batch-last ResNet-18 runs every convolution on its kept taps")
-        for convolution in picked { convolution.useKeptTaps() }
-    }
-
-    /// Whether every convolution runs on its kept taps.
-    public var runsOnKeptTaps: Bool { factorisedConvolutions.allSatisfy { $0.keptTaps != nil } }
-
     /// Each plain convolution (as `factorisedConvolutions`) with the height and width of the
     /// images it reads, for inputs of `height` x `width`.
     public func convolutionInputSizes(height: Int, width: Int) -> [(convolution: FactorisedConv2d, height: Int, width: Int)] {
-        func output(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+        func output(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int { outputSide(size, kernel: kernel, stride: stride, padding: padding) }
         let first = stem.convolutions[0]
         var (h, w) = (output(height, kernel: first.kernel, stride: first.stride, padding: first.padding),
                       output(width, kernel: first.kernel, stride: first.stride, padding: first.padding))
@@ -143,20 +108,6 @@ public final class ResNet18: Layer {
 
     /// Every convolution (each factor of a factorised one), in model order.
     public var convolutions: [Conv2d] { stem.convolutions + blocks.flatMap(\.convolutions) }
-
-    /// PyTorch's default initialisation, mask-aware (attach masks first). Layer i (model order of
-    /// `weightParameters`) draws from the stream ("init", i) of `masterSeed`.
-    public func initialise(masterSeed: UInt64) {
-        let convolutions = self.convolutions
-        for (index, convolution) in convolutions.enumerated() {
-            var random = RandomStream(masterSeed: masterSeed, purpose: "init", indices: [UInt64(index)])
-            NeuralNetwork.initialise(convolution, random: &random)
-        }
-        for (offset, linear) in classifier.linears.enumerated() {
-            var random = RandomStream(masterSeed: masterSeed, purpose: "init", indices: [UInt64(convolutions.count + offset)])
-            NeuralNetwork.initialise(linear, parameterisation: .standard, distribution: .uniform, random: &random)
-        }
-    }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor { network.forward(input, mode: mode) }
 

@@ -14,4 +14,6 @@ extension MLP: WeightedModel {
     }
 }
 
-extension ResNet18: WeightedModel {}
+extension ResNet18: ConvolutionalModel {
+    public var hasBottleneck: Bool { bottleneck != nil }
+}

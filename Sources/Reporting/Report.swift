@@ -381,10 +381,7 @@ struct Figure8Record: Decodable {
 
 func budget(of group: ResultGroup) -> Int { group.first.weights.kept }
 
-func pattern(_ row: ResultRow) -> MaskPattern {
-    if case .resnet18(let resnet) = row.config.model { return resnet.maskPattern }
-    return .allEntries
-}
+func pattern(_ row: ResultRow) -> MaskPattern { row.config.model.record.maskPattern }
 
 func familyName(_ row: ResultRow, multipleRules: Bool) -> String {
     var name = "\(formatCount(row.weights.kept)) weights"
@@ -398,12 +395,7 @@ func percentWithError(_ spread: Spread) -> (Double, Double?) {
     (100 * spread.mean, spread.count > 1 ? 100 * spread.standardDeviation : nil)
 }
 
-func modelTitle(_ config: RunConfig) -> String {
-    switch config.model {
-    case .mlp(let mlp): return "MLP-\(mlp.hiddenLayers) (\(mlp.activation)\(mlp.parameterisation == .ntk ? ", NTK" : ""))"
-    case .resnet18(let resnet): return "ResNet-18 (\(resnet.form))"
-    }
-}
+func modelTitle(_ config: RunConfig) -> String { config.model.record.title }
 
 /// 3970, 175k, 11.2M
 func formatCount(_ count: Int) -> String {

@@ -7,17 +7,8 @@ import RunRecords
 public enum RunSummary {
     public static func text(config: RunConfig, result: RunResult, directory: String) -> String {
         var lines: [String] = []
-        switch config.model {
-        case .mlp(let m):
-            let hidden = Array(repeating: "\(m.width)", count: m.hiddenLayers).joined(separator: " -> ")
-            lines.append("MLP-\(m.hiddenLayers) \(m.inputSize) -> \(hidden) -> \(m.classes), \(m.activation), \(m.parameterisation) parameterisation, "
-                + "\(m.bias ? "biases" : "no biases")\(m.batchNorm ? ", batch norm" : "")")
-        case .resnet18(let r):
-            lines.append("ResNet-18 (\(r.form) form), width \(r.width), \(r.inputChannels) input channels, \(r.classes) classes, "
-                + (r.bottleneck == nil ? "\(r.maskPattern) masks" : "no masks")
-                + (r.stageWidths.map { ", stage widths \($0.map(String.init).joined(separator: ","))" } ?? ""))
-        }
-        if let bottleneck = config.model.mlp?.bottleneck ?? { if case .resnet18(let r) = config.model { return r.bottleneck } else { return nil } }() {
+        lines.append(config.model.record.summaryLine)
+        if let bottleneck = config.model.record.bottleneck {
             lines.append("\(bottleneck.kind) bottleneck, inner sizes \(bottleneck.innerSizes.map(String.init).joined(separator: ",")); "
                 + "\(result.totalWeights) weights against the target \(bottleneck.targetWeights) (residual \(signed(result.totalWeights - bottleneck.targetWeights)))")
         }

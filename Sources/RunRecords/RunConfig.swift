@@ -19,18 +19,21 @@ public struct RunConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// The model of a run, written as {"kind": "mlp", "mlp": {...}} or {"kind": "resnet18", "resnet18": {...}}.
+/// The model of a run, written as {"kind": "mlp", "mlp": {...}}, {"kind": "resnet18", "resnet18": {...}}
+/// or {"kind": "vgg", "vgg": {...}}. What readers need of any model is its `record` (ModelRecord.swift).
 public enum ModelConfig: Codable, Equatable, Sendable {
     case mlp(MLPModelConfig)
     case resnet18(ResNetModelConfig)
+    case vgg(VGGModelConfig)
 
-    private enum CodingKeys: String, CodingKey { case kind, mlp, resnet18 }
+    private enum CodingKeys: String, CodingKey { case kind, mlp, resnet18, vgg }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         switch try container.decode(ModelKind.self, forKey: .kind) {
         case .mlp: self = .mlp(try container.decode(MLPModelConfig.self, forKey: .mlp))
         case .resnet18: self = .resnet18(try container.decode(ResNetModelConfig.self, forKey: .resnet18))
+        case .vgg: self = .vgg(try container.decode(VGGModelConfig.self, forKey: .vgg))
         }
     }
 
@@ -43,6 +46,9 @@ public enum ModelConfig: Codable, Equatable, Sendable {
         case .resnet18(let config):
             try container.encode(ModelKind.resnet18, forKey: .kind)
             try container.encode(config, forKey: .resnet18)
+        case .vgg(let config):
+            try container.encode(ModelKind.vgg, forKey: .kind)
+            try container.encode(config, forKey: .vgg)
         }
     }
 
@@ -83,6 +89,36 @@ public struct ResNetModelConfig: Codable, Equatable, Sendable {
         self.removedWeights = removedWeights
         self.maskPattern = maskPattern
         self.convolution = convolution
+    }
+}
+
+/// A VGG in its CIFAR form (docs/method.md section 4) and its sparsity.
+public struct VGGModelConfig: Codable, Equatable, Sendable {
+    public var variant: VGGVariant
+    /// The channels of the first stage (64 in the original VGG); the others have 2, 4, 8 and 8 x width.
+    public var width: Int
+    public var inputChannels: Int
+    public var classes: Int
+    /// Weights removed from each weight tensor, model order (every convolution, then the classifier).
+    public var removedWeights: [Int]
+    public var maskPattern: MaskPattern
+    /// Absent: winograd (oneDNN's Winograd kernels where it has them).
+    public var convolution: ConvolutionAlgorithm?
+    /// A linear bottleneck model instead of the plain one (then nothing is removed).
+    public var bottleneck: BottleneckConfig?
+
+    public init(
+        variant: VGGVariant, width: Int, inputChannels: Int, classes: Int, removedWeights: [Int], maskPattern: MaskPattern,
+        convolution: ConvolutionAlgorithm? = nil, bottleneck: BottleneckConfig? = nil
+    ) {
+        self.variant = variant
+        self.width = width
+        self.inputChannels = inputChannels
+        self.classes = classes
+        self.removedWeights = removedWeights
+        self.maskPattern = maskPattern
+        self.convolution = convolution
+        self.bottleneck = bottleneck
     }
 }
 

@@ -29,31 +29,15 @@ public struct ResultRow: Sendable {
         }
     }
 
-    public var width: Int {
-        switch config.model {
-        case .mlp(let mlp): return mlp.width
-        case .resnet18(let resnet): return resnet.width
-        }
-    }
+    public var width: Int { config.model.record.width }
 
     /// The bottleneck of a bottleneck model.
-    public var bottleneck: BottleneckConfig? {
-        switch config.model {
-        case .mlp(let mlp): return mlp.bottleneck
-        case .resnet18(let resnet): return resnet.bottleneck
-        }
-    }
+    public var bottleneck: BottleneckConfig? { config.model.record.bottleneck }
 
     /// The architecture, width, stage widths and per-layer removals the config records.
     private var recordedArchitecture: (architecture: Architecture, width: Int, stageWidths: [Int]?, removed: [Int]) {
-        switch config.model {
-        case .mlp(let mlp):
-            return (.mlp(inputSize: mlp.inputSize, classes: mlp.classes, depth: mlp.hiddenLayers), mlp.width, nil, mlp.removedWeights)
-        case .resnet18(let resnet):
-            let form = resnet.form
-            return (.resNet18(inputChannels: resnet.inputChannels, classes: resnet.classes, form: form), resnet.width, resnet.stageWidths,
-                    resnet.removedWeights)
-        }
+        let (architecture, stageWidths) = config.model.recordedArchitecture
+        return (architecture, width, stageWidths, config.model.record.removedWeights)
     }
 
     /// (weights of the model, weights of the plain dense model of this width and stage widths), from the config alone,

@@ -96,14 +96,8 @@ public struct SweepResults: Sendable {
         for row in rows {
             let (kept, dense) = row.weights
             let result = row.result
-            let pattern: String
-            var stageWidths = ""
-            switch row.config.model {
-            case .mlp: pattern = row.isSparse ? "all-entries" : ""
-            case .resnet18(let resnet):
-                pattern = row.isSparse ? resnet.maskPattern.rawValue : ""
-                stageWidths = resnet.stageWidths.map { $0.map(String.init).joined(separator: " ") } ?? ""
-            }
+            let pattern = row.isSparse ? row.config.model.record.maskPattern.rawValue : ""
+            let stageWidths = row.config.model.recordedArchitecture.stageWidths.map { $0.map(String.init).joined(separator: " ") } ?? ""
             let widened = row.widenedStages.map { $0.map(String.init).joined(separator: " ") } ?? ""
             let inner = row.bottleneck.map { $0.innerSizes.map(String.init).joined(separator: " ") } ?? ""
             let flat = optionValues(row.config)
@@ -199,9 +193,7 @@ func optionValues(_ config: RunConfig) -> [String: String] {
         if parts.count > 2, parts[0] == "model" { parts.remove(at: 1) }
         let name = parts.joined(separator: ".")
         if covered.contains(name) || name.hasPrefix("model.bottleneck.") { continue }
-        // Strings plainly (flattened keeps their JSON quotes), numbers and lists as JSON.
-        let string = value.hasPrefix("\"") ? (try? JSONDecoder().decode(String.self, from: Data(value.utf8))) : nil
-        options[name] = string ?? value
+        options[name] = value
     }
     return options
 }
@@ -213,7 +205,7 @@ func executionSummary(_ result: RunResult) -> String {
     return zip(result.layers, paths).map { "\($0.name)=\($1)" }.joined(separator: " ")
 }
 
-/// A config as dotted keys and their JSON texts.
+/// A config as dotted keys and their values: strings plainly, numbers, flags and lists as JSON.
 public func flattened(_ config: RunConfig) -> [String: String] {
     guard let data = try? JSONEncoder().encode(config), let object = try? JSONSerialization.jsonObject(with: data) else { return [:] }
     var result: [String: String] = [:]
@@ -222,6 +214,8 @@ public func flattened(_ config: RunConfig) -> [String: String] {
             for (key, inner) in dictionary { walk(inner, path.isEmpty ? key : "\(path).\(key)") }
         } else if let number = value as? NSNumber, !(value is Bool) {
             result[path] = number.stringValue
+        } else if let string = value as? String {
+            result[path] = string
         } else if let data = try? JSONSerialization.data(withJSONObject: [value]), let text = String(data: data, encoding: .utf8) {
             result[path] = String(text.dropFirst().dropLast())
         }
@@ -233,12 +227,7 @@ public func flattened(_ config: RunConfig) -> [String: String] {
     return result
 }
 
-func modelName(_ model: ModelConfig) -> String {
-    switch model {
-    case .mlp: return "mlp"
-    case .resnet18: return "resnet18"
-    }
-}
+func modelName(_ model: ModelConfig) -> String { model.kind.rawValue }
 
 func csvField(_ text: String) -> String {
     text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text

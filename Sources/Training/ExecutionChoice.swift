@@ -26,12 +26,7 @@ public struct ExecutionRecord: Codable, Equatable, Sendable {
 extension ExecutionChoice {
     /// Refuses `sparse` for a bottleneck model: it has no masks, so nothing could run sparse.
     public func check(_ config: RunConfig) throws {
-        let bottleneck: BottleneckConfig?
-        switch config.model {
-        case .mlp(let mlp): bottleneck = mlp.bottleneck
-        case .resnet18(let resnet): bottleneck = resnet.bottleneck
-        }
-        if self == .sparse, let bottleneck {
+        if self == .sparse, let bottleneck = config.model.record.bottleneck {
             throw ConfigError(
                 field: "execution", expected: "dense or auto for a \(bottleneck.kind) bottleneck model (it has no masks, so nothing runs sparse)",
                 found: "sparse")
@@ -57,10 +52,11 @@ extension TrainingRun {
         return record
     }
 
-    /// A ResNet-18 whose every convolution runs on its kept taps is built batch-last (no layout
-    /// changes between them); any other model as it was.
+    /// A convolutional model whose every convolution runs on its kept taps is built batch-last (no
+    /// layout changes between them); any other model as it was.
     func modelForExecution(_ record: ExecutionRecord, model: WeightedModel, sampleShape: [Int], classes: Int) throws -> WeightedModel {
-        guard let resnet = model as? ResNet18, resnet.layout != .batchLast, record.runsEveryConvolutionSparse(resnet) else { return model }
+        guard let convolutional = model as? ConvolutionalModel, convolutional.layout != .batchLast,
+              record.runsEveryConvolutionSparse(convolutional) else { return model }
         return try buildModel(config.model, masterSeed: config.seed, sampleShape: sampleShape, classes: classes, keptTaps: true)
     }
 }
@@ -68,15 +64,15 @@ extension TrainingRun {
 extension ExecutionRecord {
     /// Whether every convolution of `model` runs on its kept taps: the model is then best built
     /// batch-last, the kept-taps layout, so that no layer converts its input.
-    public func runsEveryConvolutionSparse(_ model: ResNet18) -> Bool {
+    public func runsEveryConvolutionSparse(_ model: ConvolutionalModel) -> Bool {
         model.factorisedConvolutions.allSatisfy { isSparse($0.convolutions[0].weight.name) }
     }
 
     /// Switches each layer of `model` to its path here.
     public func apply(to model: WeightedModel) {
-        if let resnet = model as? ResNet18 {
-            if resnet.factorisedConvolutions.contains(where: { isSparse($0.convolutions[0].weight.name) }) {
-                resnet.useKeptTaps { isSparse($0.convolutions[0].weight.name) }
+        if let convolutional = model as? ConvolutionalModel {
+            if convolutional.factorisedConvolutions.contains(where: { isSparse($0.convolutions[0].weight.name) }) {
+                convolutional.useKeptTaps { isSparse($0.convolutions[0].weight.name) }
             }
         } else if let mlp = model as? MLP, mlp.configuration.linearBottleneck == nil {
             mlp.useSparseExecution(mlp.weightLayers.map { isSparse($0.weight.name) })
@@ -89,9 +85,9 @@ extension ExecutionRecord {
 /// - a bottleneck model has no masks and runs dense;
 /// - MLP-1: `sparse` runs masked layers sparse, and `auto` any layer, where measured faster
 ///   (oneDNN is slow on narrow shapes such as 640 -> 10);
-/// - ResNet-18: `sparse` runs every convolution on its kept taps (the model batch-last), `auto`
-///   each masked convolution that measured faster there, layout changes included; the classifier
-///   stays dense.
+/// - ResNet-18 and VGG: `sparse` runs every convolution on its kept taps (the model batch-last),
+///   `auto` each masked convolution that measured faster there, layout changes included; the
+///   classifier stays dense.
 public func decide(
     _ choice: ExecutionChoice, for model: WeightedModel, sampleShape: [Int], batch: Int, calibration: ExecutionCalibration
 ) -> ExecutionRecord {
@@ -101,16 +97,16 @@ public func decide(
                         chosenBy: chosenBy, measured: measured)
     }
     let chosenBy = choice == .auto ? "auto (measured)" : choice.rawValue
-    if let resnet = model as? ResNet18 {
-        if resnet.bottleneck != nil { return record(sparse: [], chosenBy: "dense (a bottleneck model has no masks)") }
+    if let convolutional = model as? ConvolutionalModel {
+        if convolutional.hasBottleneck { return record(sparse: [], chosenBy: "dense (a bottleneck model has no masks)") }
         switch choice {
         case .dense: return record(sparse: [], chosenBy: "dense")
         case .sparse:
-            return record(sparse: Set(resnet.factorisedConvolutions.map { $0.convolutions[0].weight.name }),
+            return record(sparse: Set(convolutional.factorisedConvolutions.map { $0.convolutions[0].weight.name }),
                           chosenBy: "sparse (convolutions on their kept taps, the classifier dense)")
         case .auto:
             var measured: [String: ExecutionTiming] = [:]
-            for (offset, site) in resnet.convolutionInputSizes(height: sampleShape[1], width: sampleShape[2]).enumerated() {
+            for (offset, site) in convolutional.convolutionInputSizes(height: sampleShape[1], width: sampleShape[2]).enumerated() {
                 let convolution = site.convolution.convolutions[0]
                 guard convolution.weight.mask != nil else { continue }
                 measured[convolution.weight.name] = calibration.timing(ExecutionProbe(

@@ -10,10 +10,7 @@ extension TrainingRun {
     /// of the id, e.g. "mlp-mnist5k-w40-sparse-level-down-s0-3f2a9c" (the id keeps it unique when
     /// only other options differ).
     public var alias: String {
-        let (model, width): (String, Int) = switch config.model {
-        case .mlp(let mlp): ("mlp", mlp.width)
-        case .resnet18(let resnet): ("resnet18", resnet.width)
-        }
+        let (model, width) = (config.model.kind.rawValue, config.model.record.width)
         let method = [budget?.method, budget?.rule, budget?.ioOnly == true ? "io-only" : nil].compactMap { $0 }.joined(separator: "-")
         let parts = [model, config.data.dataset.rawValue, "w\(width)", method.isEmpty ? nil : method, "s\(config.seed)",
                      String(TrainingRun.identifier(of: config).prefix(6))]
@@ -25,10 +22,7 @@ extension TrainingRun {
         let kept = layers.map(\.kept).reduce(0, +)
         let dense = layers.map(\.dense).reduce(0, +)
         var values: [(name: String, value: TensorBoardEvents.HParamValue)] = []
-        switch config.model {
-        case .mlp(let mlp): values += [("model", .text("mlp")), ("width", .number(Double(mlp.width)))]
-        case .resnet18(let resnet): values += [("model", .text("resnet18-\(resnet.form)")), ("width", .number(Double(resnet.width)))]
-        }
+        values += [("model", .text(config.model.record.label)), ("width", .number(Double(config.model.record.width)))]
         values += [("dataset", .text(config.data.dataset.rawValue))]
         if let budget {
             values.append(("method", .text(budget.method)))
@@ -52,7 +46,7 @@ extension TrainingRun {
         return RunInfo(
             threads: ComputeThreads.current, executionRequested: execution.rawValue, executionChosen: record.chosenBy,
             request: budget, dataFiles: files, host: ProcessInfo.processInfo.hostName, processor: MachineKind.current,
-            layout: (model as? ResNet18)?.layout.rawValue, started: Date().timeIntervalSince1970,
+            layout: (model as? ConvolutionalModel)?.layout.rawValue, started: Date().timeIntervalSince1970,
             firstEpoch: firstEpoch, alias: alias)
     }
 }

@@ -12,12 +12,12 @@ extension RunConfig {
         switch model {
         case .mlp(let mlp): try mlp.validate()
         case .resnet18(let resnet): try resnet.validate()
+        case .vgg(let vgg): try vgg.validate()
         }
         try data.validate()
         try training.validate()
-        // Batch norm cannot normalise a batch of one sample (ResNet-18 always has batch norm).
-        let batchNorm = model.mlp?.batchNorm ?? true
-        if batchNorm, let subset = data.trainSubset, (subset - data.validationSize) % training.batchSize == 1 {
+        // Batch norm cannot normalise a batch of one sample.
+        if model.record.normalisesBatches, let subset = data.trainSubset, (subset - data.validationSize) % training.batchSize == 1 {
             throw ConfigError(
                 field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
                 found: "\(subset - data.validationSize) training samples in batches of \(training.batchSize)")
@@ -116,6 +116,27 @@ extension ResNetModelConfig {
 
     /// The bottleneck of the model, if it has one.
     public var bottleneckValue: Bottleneck? { bottleneck?.sizes }
+}
+
+extension VGGModelConfig {
+    public func validate() throws {
+        for (value, field) in [(width, "width"), (inputChannels, "input-channels"), (classes, "classes")] where value < 1 {
+            throw ConfigError(field: field, expected: "a positive number", found: "\(value)")
+        }
+        let shapes = vggWeightShapes(variant: variant, width: width, inputChannels: inputChannels, classes: classes)
+        guard removedWeights.count == shapes.count else {
+            throw ConfigError(field: "removed", expected: "\(shapes.count) counts (one per weight tensor)", found: "\(removedWeights.count)")
+        }
+        for (shape, removed) in zip(shapes, removedWeights) where removed < 0 || removed >= shape.count {
+            throw ConfigError(field: "removed", expected: "a count in 0...\(shape.count - 1) for \(shape.name)", found: "\(removed)")
+        }
+        if let bottleneck {
+            guard bottleneck.kind == .linear else {
+                throw ConfigError(field: "bottleneck.kind", expected: "linear (VGG has no blocks for the non-linear bottleneck)", found: "'\(bottleneck.kind)'")
+            }
+            try bottleneck.validate(limits: shapes.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
+        }
+    }
 }
 
 extension DataConfig {

@@ -77,7 +77,7 @@ public final class TrainingRun {
 
         let data = try config.data.prepare(masterSeed: config.seed, cache: cache)
         var model = try buildModel(config.model, masterSeed: config.seed, sampleShape: data.train.sampleShape, classes: data.train.classCount)
-        if (config.model.mlp?.batchNorm ?? true) && data.train.count % config.training.batchSize == 1 {
+        if config.model.record.normalisesBatches && data.train.count % config.training.batchSize == 1 {
             throw ConfigError(
                 field: "batch-size", expected: "no training batch of a single sample with --batch-norm",
                 found: "\(data.train.count) training samples in batches of \(config.training.batchSize)")
@@ -210,14 +210,16 @@ extension TrainingRun {
 }
 
 /// Builds the model of `config` with its masks and initial values, checked against the data's
-/// sample shape [C, H, W] and classes. `keptTaps`: a ResNet-18 in the batch-last layout, whose
-/// convolutions can then run on their kept taps (`ResNet18.useKeptTaps`).
+/// sample shape [C, H, W] and classes. `keptTaps`: a convolutional model in the batch-last
+/// layout, whose convolutions can then run on their kept taps (`ConvolutionalModel.useKeptTaps`).
 public func buildModel(_ config: ModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int, keptTaps: Bool = false) throws -> WeightedModel {
     switch config {
     case .mlp(let mlp):
         return try buildMLP(mlp, masterSeed: masterSeed, sampleSize: sampleShape.reduce(1, *), classes: classes)
     case .resnet18(let resnet):
         return try buildResNet(resnet, masterSeed: masterSeed, sampleShape: sampleShape, classes: classes, layout: keptTaps ? .batchLast : nil)
+    case .vgg(let vgg):
+        return try buildVGG(vgg, masterSeed: masterSeed, sampleShape: sampleShape, classes: classes, layout: keptTaps ? .batchLast : nil)
     }
 }
 
@@ -226,28 +228,48 @@ public func buildResNet(
     _ config: ResNetModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int, layout: ImageLayout? = nil
 ) throws -> ResNet18 {
     try config.validate()
-    guard config.inputChannels == sampleShape[0] else {
-        throw ConfigError(field: "input-channels", expected: "\(sampleShape[0]) (the channels of the data)", found: "\(config.inputChannels)")
-    }
-    guard config.classes == classes else {
-        throw ConfigError(field: "classes", expected: "\(classes) (the classes of the data)", found: "\(config.classes)")
-    }
+    try checkImages(inputChannels: config.inputChannels, classes: config.classes, sampleShape: sampleShape, dataClasses: classes)
     let model = ResNet18(
         width: config.width, inputChannels: config.inputChannels, classes: config.classes, form: config.form, stageWidths: config.stageWidths,
         layout: layout, convolution: config.convolutionAlgorithm, bottleneck: config.bottleneckValue)
-    if config.bottleneck != nil {
-        // Bottleneck models have no masks.
-        model.initialise(masterSeed: masterSeed)
-        return model
-    }
-    let pattern = config.maskPattern
-    for (shape, removed) in zip(model.weightParameters.map(\.shape), config.removedWeights)
-    where pattern == .ioOnly && removed % shape.kernelSize != 0 {
-        throw ConfigError(field: "removed", expected: "whole kernels of \(shape.kernelSize) weights for \(shape.name) with io-only masks", found: "\(removed)")
-    }
-    applyMasks(to: model.weightParameters, removals: config.removedWeights, pattern: pattern, masterSeed: masterSeed)
-    model.initialise(masterSeed: masterSeed)
+    try maskAndInitialise(model, record: config, masterSeed: masterSeed)
     return model
+}
+
+/// A VGG: layers, masks (stream "mask" or "mask-io-only"), then mask-aware initial values.
+public func buildVGG(_ config: VGGModelConfig, masterSeed: UInt64, sampleShape: [Int], classes: Int, layout: ImageLayout? = nil) throws -> VGG {
+    try config.validate()
+    try checkImages(inputChannels: config.inputChannels, classes: config.classes, sampleShape: sampleShape, dataClasses: classes)
+    let model = VGG(
+        variant: config.variant, width: config.width, inputChannels: config.inputChannels, classes: config.classes, layout: layout,
+        convolution: config.convolution ?? .winograd, bottleneck: config.bottleneck?.sizes)
+    try maskAndInitialise(model, record: config, masterSeed: masterSeed)
+    return model
+}
+
+/// Checks a convolutional model's input channels and classes against the data's [C, H, W] and classes.
+func checkImages(inputChannels: Int, classes: Int, sampleShape: [Int], dataClasses: Int) throws {
+    guard inputChannels == sampleShape[0] else {
+        throw ConfigError(field: "input-channels", expected: "\(sampleShape[0]) (the channels of the data)", found: "\(inputChannels)")
+    }
+    guard classes == dataClasses else {
+        throw ConfigError(field: "classes", expected: "\(dataClasses) (the classes of the data)", found: "\(classes)")
+    }
+}
+
+/// Draws the masks the record asks for (none for a bottleneck model), then the mask-aware
+/// initial values. io-only removals must be whole k x k kernels.
+func maskAndInitialise(_ model: WeightedModel, record: any ModelRecord, masterSeed: UInt64) throws {
+    if record.bottleneck == nil {
+        let pattern = record.maskPattern
+        for (shape, removed) in zip(model.weightParameters.map(\.shape), record.removedWeights)
+        where pattern == .ioOnly && removed % shape.kernelSize != 0 {
+            throw ConfigError(
+                field: "removed", expected: "whole kernels of \(shape.kernelSize) weights for \(shape.name) with io-only masks", found: "\(removed)")
+        }
+        applyMasks(to: model.weightParameters, removals: record.removedWeights, pattern: pattern, masterSeed: masterSeed)
+    }
+    model.initialise(masterSeed: masterSeed)
 }
 
 /// Builds the MLP-1 of `config`: layers, masks (stream "mask"), then mask-aware initial values

@@ -4,7 +4,7 @@ import Choices
 import Foundation
 import TensorCore
 
-extension ResNetStepBenchmark.Mode: ExpressibleByArgument {}
+extension ConvolutionalStepBenchmark.Mode: ExpressibleByArgument {}
 
 /// `widesparse bench resnet`: images per second of CIFAR ResNet-18 training steps, measured as
 /// benchmarks/torch_bench.py's "resnet-train" part measures PyTorch.
@@ -22,8 +22,17 @@ public struct BenchResNet: ParsableCommand {
             compare it with PyTorch's "memory" part).
             """)
 
+    @OptionGroup var options: ConvolutionalBenchOptions
+
+    public init() {}
+
+    public mutating func run() throws { try options.run(.resnet18) }
+}
+
+/// The options of `bench resnet` and `bench vgg`, and their measurement loop.
+public struct ConvolutionalBenchOptions: ParsableArguments {
     @Option(help: "train (batch 128 by default) or infer (batch 256 by default).")
-    var mode: ResNetStepBenchmark.Mode = .train
+    var mode: ConvolutionalStepBenchmark.Mode = .train
 
     @Option(help: "Configurations, comma-separated: widths, or widths with 'm' for masked (e.g. 8,64,64m).")
     var configs: CommaList = "8,18,32,64,64m"
@@ -53,7 +62,8 @@ public struct BenchResNet: ParsableCommand {
 
     public init() {}
 
-    public mutating func run() throws {
+    /// Measures every configuration of `model` and prints (and writes) the rows.
+    func run(_ model: ConvolutionalStepBenchmark.Model) throws {
         ComputeThreads.set(threads)
         var rows: [[String: Any]] = []
         let batchSize = self.batchSize ?? (mode == .train ? 128 : 256)
@@ -67,14 +77,15 @@ public struct BenchResNet: ParsableCommand {
             }
         }
         for (config, (width, masked)) in zip(configs.items, parsed) {
-            var benchmark = ResNetStepBenchmark(
+            var benchmark = ConvolutionalStepBenchmark(
                 mode: mode, width: width, maskedToWeightsOfWidth: masked ? maskBaseWidth : nil, batchSize: batchSize, convolution: convolution,
                 seconds: seconds, minSteps: minSteps)
             benchmark.execution = executionOption.execution
+            benchmark.model = model
             let (stepSeconds, weights) = try reportingErrors { try benchmark.measure() }
             let imagesPerSecond = Double(batchSize) / stepSeconds
             print(String(format: "%-6@  %9d  %9.1f", config, weights, imagesPerSecond))
-            rows.append(["config": config, "mode": mode.rawValue, "width": width, "masked": masked, "weights": weights, "threads": threads,
+            rows.append(["config": config, "model": model.name, "mode": mode.rawValue, "width": width, "masked": masked, "weights": weights, "threads": threads,
                          "batch": batchSize, "step_median_s": stepSeconds, "images_per_s": imagesPerSecond,
                          "execution": executionOption.execution.rawValue])
         }

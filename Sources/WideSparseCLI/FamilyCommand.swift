@@ -24,16 +24,19 @@ public struct Family: ParsableCommand {
                 (nil, "widesparse family resnet18 --method linear-bottleneck --factors 1,2,4"),
                 ("only stage 4 widens", "widesparse family resnet18 --widen-stages 4 --factors 1,2,4")))
 
-    @Argument(help: "mlp or resnet18.")
+    @Argument(help: "mlp, resnet18 or vgg.")
     var model: ModelKind
 
     @Option(help: "ResNet-18 form: cifar (3x3 stem) or imagenet (7x7 stem and max-pool).")
     var form: ResNetForm = .cifar
 
-    @Option(help: "The base width whose dense model sets the budget (default: mlp 5, resnet18 cifar 8, imagenet 64).")
+    @Option(help: "VGG configuration: 11 or 16.")
+    var variant: VGGVariant = .vgg11
+
+    @Option(help: "The base width whose dense model sets the budget (default: mlp 5, resnet18 cifar 8, imagenet 64, vgg 8).")
     var baseWidth: Int?
 
-    @Option(help: "Widths, comma-separated (default: mlp 5,10,...,640; resnet18 cifar 8,16,32,64; imagenet 64,90,128,181,256).")
+    @Option(help: "Widths, comma-separated (default: mlp 5,10,...,640; resnet18 cifar and vgg 8,16,32,64; imagenet 64,90,128,181,256).")
     var widths: CommaList?
 
     @Option(help: "Widening factors instead of widths, comma-separated; width = round(base width * factor).")
@@ -60,7 +63,7 @@ public struct Family: ParsableCommand {
     @Option(help: "Classes (outputs of the last layer).")
     var classes: Int = 10
 
-    @Option(help: "ResNet-18: input channels.")
+    @Option(help: "ResNet-18 and VGG: input channels.")
     var inputChannels: Int = 3
 
     @Option(help: "MLP: input features.")
@@ -90,7 +93,7 @@ public struct Family: ParsableCommand {
         for (value, name) in [(classes, "--classes"), (inputChannels, "--input-channels"), (inputSize, "--input-size")] where value < 1 {
             throw ValidationError("\(name): expected a positive number, found \(value)")
         }
-        if model == .resnet18 && (lastLayerConnectivity != nil || grid) {
+        if model != .mlp && (lastLayerConnectivity != nil || grid) {
             throw ValidationError("--last-layer-connectivity and --grid: MLP only (the paper's Figure 5)")
         }
         if widths != nil && factors != nil { throw ValidationError("--widths and --factors: give one of them") }
@@ -101,7 +104,7 @@ public struct Family: ParsableCommand {
         if method != SparseWidening.name && (grid || disconnected) {
             throw ValidationError("--grid and --disconnected: masks only; --method \(method) has none")
         }
-        if widenStages != nil && model == .mlp { throw ValidationError("--widen-stages: ResNet-18 only (an MLP's hidden layers all follow the width)") }
+        if widenStages != nil && model != .resnet18 { throw ValidationError("--widen-stages: ResNet-18 only (every layer of an MLP or VGG follows the width)") }
         if depth < 1 || model != .mlp && depth != 1 { throw ValidationError("--depth: expected a positive number of hidden layers for the MLP, found \(depth)") }
         if grid && depth != 1 { throw ValidationError("--grid: the Figure 5 grid is MLP-1's (--depth 1), found --depth \(depth)") }
         _ = try reportingErrors { try recipe().wideningMethod() }
@@ -128,7 +131,7 @@ public struct Family: ParsableCommand {
     /// The family the options describe.
     func recipe() throws -> FamilyRecipe {
         var recipe = FamilyRecipe(model: model)
-        (recipe.form, recipe.baseWidth, recipe.method, recipe.weights) = (form, baseWidth, method, weights)
+        (recipe.form, recipe.variant, recipe.baseWidth, recipe.method, recipe.weights) = (form, variant, baseWidth, method, weights)
         recipe.options = WideningOptions(rule: rule, ioOnly: ioOnly, lastLayerConnectivity: lastLayerConnectivity)
         recipe.widths = try widths?.widths(field: "--widths")
         recipe.factors = try factors?.values(field: "--factors", expected: "comma-separated positive numbers") { Double($0).flatMap { $0 > 0 ? $0 : nil } }

@@ -21,6 +21,7 @@ extension Parameterisation: ExpressibleByArgument {}
 extension InitDistribution: ExpressibleByArgument {}
 extension MaskPattern: ExpressibleByArgument {}
 extension ResNetForm: ExpressibleByArgument {}
+extension VGGVariant: ExpressibleByArgument {}
 extension ExecutionChoice: ExpressibleByArgument {}
 
 /// Lists are read by the library (`CommaList`), so their errors are its messages, not the parser's.

@@ -12,7 +12,7 @@ import Training
 import Widening
 
 /// `widesparse train mlp`: one MLP (MLP-1 by default), dense, statically sparse or a bottleneck.
-public struct TrainMLP: ParsableCommand {
+public struct TrainMLP: TrainModelCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mlp",
         abstract: "Train a fully connected network (d -> width -> classes; --depth for more hidden layers), dense or sparse.",
@@ -30,32 +30,55 @@ public struct TrainMLP: ParsableCommand {
                 ("Fashion-MNIST, the paper's rule, kept weights only", "widesparse train mlp --dataset fashion-mnist --width 160 --weights-of-width 5 --execution sparse"),
                 ("three hidden layers of 64 at the weights of three of 16", "widesparse train mlp --depth 3 --width 64 --weights-of-width 16")))
 
-    @OptionGroup var data: DataOptions
+    @OptionGroup public var data: DataOptions
     @OptionGroup var model: MLPOptions
-    @OptionGroup var training: TrainingOptions
+    @OptionGroup public var training: TrainingOptions
 
-    @OptionGroup var runDirectory: RunDirectoryOptions
+    @OptionGroup public var runDirectory: RunDirectoryOptions
 
     public init() {}
 
-    public mutating func run() throws {
-        ComputeThreads.set(training.threads)
-        let (config, budget) = try resolved()
-        try trainAndSummarise(config, budget: budget, model: .mlp, options: runDirectory, execution: training.execution)
+    public mutating func run() throws { try train() }
+
+    public func recipe() throws -> RunRecipe {
+        var recipe = try commonRecipe(.mlp)
+        try model.apply(to: &recipe)
+        return recipe
+    }
+}
+
+/// A `train <model>` command: data, training and run-directory options common to all, and the
+/// model's own options, which `recipe()` turns into the run's choices.
+public protocol TrainModelCommand: ParsableCommand {
+    var data: DataOptions { get }
+    var training: TrainingOptions { get }
+    var runDirectory: RunDirectoryOptions { get }
+    /// The run's choices as the options give them.
+    func recipe() throws -> RunRecipe
+}
+
+extension TrainModelCommand {
+    /// A recipe for `model` with the data and training options applied.
+    public func commonRecipe(_ model: ModelKind) throws -> RunRecipe {
+        var recipe = RunRecipe(model: model)
+        try data.apply(to: &recipe)
+        try training.apply(to: &recipe)
+        return recipe
+    }
+
+    /// The config and the budget as asked for (run-info.json records both).
+    public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
+        try reportingErrors { try recipe().resolved() }
     }
 
     /// The full config: sparsity resolved to removals, data and training defaults filled in.
     public func resolvedConfig() throws -> RunConfig { try resolved().config }
 
-    /// The config and the budget as asked for (run-info.json records both).
-    public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
-        try reportingErrors {
-            var recipe = RunRecipe(model: .mlp)
-            try data.apply(to: &recipe)
-            try training.apply(to: &recipe)
-            try model.apply(to: &recipe)
-            return try recipe.resolved()
-        }
+    /// Resolves, validates, trains (or resumes) the run with a progress display, and prints its summary.
+    func train() throws {
+        ComputeThreads.set(training.threads)
+        let (config, budget) = try resolved()
+        try trainAndSummarise(config, budget: budget, model: config.model.kind, options: runDirectory, execution: training.execution)
     }
 }
 

@@ -12,7 +12,7 @@ import Training
 import Widening
 
 /// `widesparse train resnet18`: one ResNet-18, dense or statically sparse.
-public struct TrainResNet: ParsableCommand {
+public struct TrainResNet: TrainModelCommand {
     public static let configuration = CommandConfiguration(
         commandName: "resnet18",
         abstract: "Train a ResNet-18 (CIFAR or ImageNet form), dense or sparse at a weight budget.",
@@ -34,8 +34,8 @@ public struct TrainResNet: ParsableCommand {
                 ("the same budget as a linear bottleneck", "widesparse train resnet18 --dataset fashion-mnist --width 32 --weights-of-width 8 --method linear-bottleneck"),
                 ("CIFAR-10 for 300 epochs (the paper's Figure 6 settings are the defaults)", "widesparse train resnet18 --dataset cifar10 --data-dir ~/data/cifar-10-batches-bin --width 64 --weights-of-width 8")))
 
-    @OptionGroup var data: DataOptions
-    @OptionGroup var training: TrainingOptions
+    @OptionGroup public var data: DataOptions
+    @OptionGroup public var training: TrainingOptions
 
     @Option(help: "Width: channels of the stem convolution.")
     var width: Int = 8
@@ -54,62 +54,20 @@ public struct TrainResNet: ParsableCommand {
     @Flag(help: "Remove whole k x k kernels (paper Appendix C).")
     var ioOnly = false
 
-    @Option(help: "Per-channel means for --normalise per-channel, comma-separated.")
-    var channelMeans: CommaList = "0.485,0.456,0.406"
+    @OptionGroup var images: ImageOptions
 
-    @Option(help: "Per-channel standard deviations for --normalise per-channel, comma-separated.")
-    var channelStds: CommaList = "0.229,0.224,0.225"
-
-    @Option(help: "Zero padding before a random crop back to size (default: 4 on 3-channel data, else 0).")
-    var cropPadding: Int?
-
-    @Option(help: "Random horizontal flips: on or off (default: on for 3-channel data, else off).")
-    var flip: FlipChoice?
-
-    @Option(help: "Convolutions: winograd (oneDNN's Winograd kernels for 3x3 stride-1 layers where it has them: widths divisible by 16; 2-2.8x faster, float32 rounding about 10x that of direct sums) or direct.")
-    var convolution: ConvolutionAlgorithm = .winograd
-
-    @Option(help: "Image folders: side of the square input, for training and test crops.")
-    var imageSize: Int = 224
-
-    @Option(help: "Image folders: shorter side of test images before the centre crop.")
-    var resizeSize: Int = 256
-
-    @Option(help: "Image folders: smallest area fraction of a training RandomResizedCrop.")
-    var minCropScale: Double = 0.2
-
-    @OptionGroup var runDirectory: RunDirectoryOptions
-
-    public enum FlipChoice: String, ExpressibleByArgument, Sendable { case on, off }
+    @OptionGroup public var runDirectory: RunDirectoryOptions
 
     public init() {}
 
-    public mutating func run() throws {
-        ComputeThreads.set(training.threads)
-        let (config, budget) = try resolved()
-        try trainAndSummarise(config, budget: budget, model: .resnet18, options: runDirectory, execution: training.execution)
-    }
+    public mutating func run() throws { try train() }
 
-    /// The full config: sparsity resolved to removals, per-dataset defaults filled in.
-    public func resolvedConfig() throws -> RunConfig { try resolved().config }
-
-    /// The config and the budget as asked for (run-info.json records both).
-    public func resolved() throws -> (config: RunConfig, budget: RequestedBudget) {
-        try reportingErrors { try recipe().resolved() }
-    }
-
-    /// The run's choices as the options give them.
-    func recipe() throws -> RunRecipe {
-        var recipe = RunRecipe(model: .resnet18)
-        try data.apply(to: &recipe)
-        try training.apply(to: &recipe)
+    public func recipe() throws -> RunRecipe {
+        var recipe = try commonRecipe(.resnet18)
         recipe.widenStages = try widenStages?.wholeNumbers(field: "--widen-stages")
         (recipe.width, recipe.form, recipe.baseWidth, recipe.ioOnly) = (width, form, baseWidth, ioOnly)
         budget.apply(to: &recipe)
-        recipe.channelMeans = try channelMeans.floats(field: "--channel-means")
-        recipe.channelStds = try channelStds.floats(field: "--channel-stds")
-        (recipe.cropPadding, recipe.flip, recipe.convolution) = (cropPadding, flip.map { $0 == .on }, convolution)
-        (recipe.imageSize, recipe.resizeSize, recipe.minCropScale) = (imageSize, resizeSize, minCropScale)
+        try images.apply(to: &recipe)
         return recipe
     }
 }

@@ -17,7 +17,7 @@ public struct WideSparseCommand: ParsableCommand {
 /// `widesparse train <model>`
 public struct Train: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Train one model and write a run directory.", subcommands: [TrainMLP.self, TrainResNet.self])
+        abstract: "Train one model and write a run directory.", subcommands: [TrainMLP.self, TrainResNet.self, TrainVGG.self])
 
     public init() {}
 }
@@ -26,7 +26,7 @@ public struct Train: ParsableCommand {
 public struct Bench: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Time training steps (a benchmark; compare with benchmarks/torch_bench.py).",
-        subcommands: [BenchMLP.self, BenchResNet.self, BenchConvolution.self])
+        subcommands: [BenchMLP.self, BenchResNet.self, BenchVGG.self, BenchConvolution.self])
 
     public init() {}
 }

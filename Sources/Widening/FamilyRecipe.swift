@@ -6,6 +6,8 @@ public struct FamilyRecipe: Sendable {
     public var model: ModelKind
     /// ResNet-18's form.
     public var form: ResNetForm = .cifar
+    /// VGG's configuration.
+    public var variant: VGGVariant = .vgg11
     /// The width whose dense model sets the budget; default: the architecture's paper base width.
     public var baseWidth: Int?
     /// The members' widths; default: the paper's widths from the base width.
@@ -20,7 +22,7 @@ public struct FamilyRecipe: Sendable {
     /// The budget; default: the weights of the dense model of the base width.
     public var weights: Int?
     public var classes = 10
-    /// ResNet-18's input channels.
+    /// A convolutional model's input channels.
     public var inputChannels = 3
     /// The MLP's input features.
     public var inputSize = 784
@@ -35,6 +37,7 @@ public struct FamilyRecipe: Sendable {
         case .mlp: return .mlp(inputSize: inputSize, classes: classes, depth: depth)
         case .resnet18:
             return .resNet18(inputChannels: inputChannels, classes: classes, form: form, widenedStages: widenStages ?? [1, 2, 3, 4])
+        case .vgg: return .vgg(variant: variant, inputChannels: inputChannels, classes: classes)
         }
     }
 

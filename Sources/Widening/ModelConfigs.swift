@@ -27,6 +27,16 @@ extension MLPModelConfig {
     }
 }
 
+extension VGGModelConfig {
+    /// Takes the width, removals, mask pattern and bottleneck of `model` (built for a VGG architecture).
+    public mutating func take(_ model: WidenedModel) {
+        width = model.width
+        bottleneck = model.bottleneckConfig
+        removedWeights = model.plainRemovals
+        if let pattern = model.maskPattern { maskPattern = pattern }
+    }
+}
+
 extension ResNetModelConfig {
     /// Takes the width, stage widths, removals, mask pattern and bottleneck of `model` (built for
     /// a ResNet-18 architecture).

@@ -19,6 +19,9 @@ public struct NonlinearBottleneckWidening: WideningMethod {
     public static let keepsBudget = true
 
     public static func inapplicable(to architecture: Architecture) -> String? {
+        if case .vgg = architecture {
+            return "VGG has no blocks whose inner width could shrink while the outer width grows (not defined here); use linear-bottleneck or sparse"
+        }
         guard case .mlp(let inputSize, let classes, let depth) = architecture, depth < 2 else { return nil }
         return "MLP-1's one pair of layers (\(inputSize) -> hidden -> \(classes)) has the hidden units as its inner width and both "
             + "outer sizes fixed by the data, so it cannot widen; use linear-bottleneck or sparse, or two or more hidden layers"
@@ -28,7 +31,7 @@ public struct NonlinearBottleneckWidening: WideningMethod {
 
     public func widen(_ request: WideningRequest) throws -> WidenedModel {
         if let reason = Self.inapplicable(to: request.architecture) {
-            throw ConfigError(field: "method", expected: "a method that applies to MLP-1", found: "\(Self.name): \(reason)")
+            throw ConfigError(field: "method", expected: "a method that applies to \(request.architecture.name)", found: "\(Self.name): \(reason)")
         }
         let target = try request.requireTarget(method: Self.name)
         let stages = try request.stageWidths()

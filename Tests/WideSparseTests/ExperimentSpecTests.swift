@@ -126,7 +126,7 @@ struct ExperimentSpecTests {
     func validation() {
         let base = "name: x\nmodel: mlp\nbase_width: 5\nwidths: [5, 10]\n"
         #expect(specFailure(base + "widht: 3\n")?.hasSuffix("field 'widht': expected one of the known fields (name, description, model, dataset, datasets, data_dir, base_width, base_widths, widths, factors, weights, methods, method, rule, rules, io_only, last_layer_connectivity, seed, seeds, widen_stages, options), found an unknown field") == true)
-        #expect(specFailure(base.replacingOccurrences(of: "mlp", with: "vgg"))?.hasSuffix("field 'model': expected mlp or resnet18, found 'vgg'") == true)
+        #expect(specFailure(base.replacingOccurrences(of: "mlp", with: "vit"))?.hasSuffix("field 'model': expected one of mlp, resnet18, vgg, found 'vit'") == true)
         #expect(specFailure(base + "factors: [1, 2]\n")?.hasSuffix("field 'widths': expected either widths or factors, found both") == true)
         #expect(specFailure(base + "methods: [sparse, pruned]\n")?.hasSuffix("field 'methods': expected one of dense, sparse, linear-bottleneck, nonlinear-bottleneck, found 'pruned'") == true)
         #expect(specFailure(base + "methods: [sparse, nonlinear-bottleneck]\n")?.contains("field 'methods': expected methods that apply to model mlp, found nonlinear-bottleneck: MLP-1's one pair of layers (784 -> hidden -> 10) has the hidden units as its inner width") == true)

@@ -20,9 +20,10 @@ struct RunRecipeTests {
                                    "last-layer-connectivity", "io-only", "widen-stages", "base-width", "seed"]
     let notOfTheRun: Set<String> = ["out", "restart", "resume", "stop-after-epochs", "threads", "execution", "help"]
 
-    @Test("Every option of train mlp and train resnet18 is a recipe option, a spec field or not part of the run, and back")
+    @Test("Every option of train mlp, resnet18 and vgg is a recipe option, a spec field or not part of the run, and back")
     func optionTablesAgree() {
-        for (model, help) in [(ModelKind.mlp, TrainMLP.helpMessage(columns: 200)), (.resnet18, TrainResNet.helpMessage(columns: 200))] {
+        for (model, help) in [(ModelKind.mlp, TrainMLP.helpMessage(columns: 200)), (.resnet18, TrainResNet.helpMessage(columns: 200)),
+                              (.vgg, TrainVGG.helpMessage(columns: 200))] {
             let command = commandOptions(help)
             let recipe = Set(RunRecipe.optionNames(for: model))
             #expect(command.count > 20, "\(model)")

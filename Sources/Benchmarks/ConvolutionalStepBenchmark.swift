@@ -6,10 +6,39 @@ import Sparsity
 import TensorCore
 import Training
 
-/// CIFAR ResNet-18 steps on 32x32x3 images, 10 classes, timed as benchmarks/torch_bench.py's
-/// "resnet-train" part times PyTorch: 3 warm-up steps, then steps until `seconds` of clean time
-/// and at least `minSteps` steps; the median step time counts.
-public struct ResNetStepBenchmark: Sendable {
+/// Training or inference steps of a CIFAR ResNet-18 or VGG on 32x32x3 images, 10 classes, timed as
+/// benchmarks/torch_bench.py's "resnet-train" part times PyTorch: 3 warm-up steps, then steps
+/// until `seconds` of clean time and at least `minSteps` steps; the median step time counts.
+public struct ConvolutionalStepBenchmark: Sendable {
+    /// The models it times.
+    public enum Model: Sendable, Equatable {
+        case resnet18
+        case vgg(VGGVariant)
+
+        /// "resnet18", "vgg11", "vgg16".
+        public var name: String {
+            switch self {
+            case .resnet18: return "resnet18"
+            case .vgg(let variant): return "vgg\(variant.rawValue)"
+            }
+        }
+
+        /// The weight tensors of the dense model of `width`.
+        func shapes(width: Int) -> [WeightShape] {
+            switch self {
+            case .resnet18: return resNet18WeightShapes(width: width)
+            case .vgg(let variant): return vggWeightShapes(variant: variant, width: width)
+            }
+        }
+
+        func build(width: Int, layout: ImageLayout?, convolution: ConvolutionAlgorithm) -> ConvolutionalModel {
+            switch self {
+            case .resnet18: return ResNet18(width: width, layout: layout, convolution: convolution)
+            case .vgg(let variant): return VGG(variant: variant, width: width, layout: layout, convolution: convolution)
+            }
+        }
+    }
+
     public enum Mode: String, CaseIterable, Sendable {
         /// SGD with momentum 0.9 and weight decay 5e-4.
         case train
@@ -18,6 +47,7 @@ public struct ResNetStepBenchmark: Sendable {
     }
 
     public var mode: Mode
+    public var model = Model.resnet18
     public var width: Int
     /// Masked to the weight count of the dense model of this width by the level-down rule; nil: dense.
     public var maskedToWeightsOfWidth: Int?
@@ -37,11 +67,11 @@ public struct ResNetStepBenchmark: Sendable {
     /// The median step time in seconds over clean steps (over all steps when fewer than
     /// `minSteps` were clean), and the model's weights.
     public func measure() throws -> (seconds: Double, weights: Int) {
-        func build(layout: ImageLayout?) throws -> ResNet18 {
-            let model = ResNet18(width: width, layout: layout, convolution: convolution)
+        func build(layout: ImageLayout?) throws -> ConvolutionalModel {
+            let model = self.model.build(width: width, layout: layout, convolution: convolution)
             let shapes = model.weightParameters.map(\.shape)
             if let base = maskedToWeightsOfWidth {
-                let budget = resNet18WeightShapes(width: base).map(\.count).reduce(0, +)
+                let budget = self.model.shapes(width: base).map(\.count).reduce(0, +)
                 let removals = try RemovalRule.levelDown.removals(total: shapes.map(\.count).reduce(0, +) - budget, layers: shapes)
                 applyMasks(to: model.weightParameters, removals: removals, pattern: .allEntries, masterSeed: 1)
             }
@@ -50,7 +80,7 @@ public struct ResNetStepBenchmark: Sendable {
         }
         var model = try build(layout: nil)
         let record = decide(execution, for: model, sampleShape: [3, 32, 32], batch: batchSize, calibration: .shared)
-        if model.bottleneck == nil, record.runsEveryConvolutionSparse(model) { model = try build(layout: .batchLast) }
+        if !model.hasBottleneck, record.runsEveryConvolutionSparse(model) { model = try build(layout: .batchLast) }
         // Weights counted before the dense storage of kept-taps layers goes.
         let weights = model.weightParameters.map(\.parameter.keptCount).reduce(0, +)
         record.apply(to: model)

@@ -1,0 +1,190 @@
+import Choices
+import Datasets
+import Foundation
+import Models
+import NeuralNetwork
+import RunRecords
+import Sparsity
+import TensorCore
+import Testing
+import Training
+import WideSparseCLI
+import Widening
+
+@Suite("VGG: shapes, weights, gradients, training")
+struct VGGTests {
+    /// The closed forms, written out by hand: 3x3 convolutions c->w, then the stages' pairs of channel
+    /// counts, then the classifier 8w -> k.
+    static func closedForm(_ variant: VGGVariant, width w: Int, inputChannels c: Int, classes k: Int) -> Int {
+        let convolutions = variant == .vgg11
+            ? c * w + w * 2 * w + 2 * w * 4 * w + 4 * w * 4 * w + 4 * w * 8 * w + 3 * (8 * w * 8 * w)
+            : c * w + w * w + w * 2 * w + 2 * w * 2 * w + 2 * w * 4 * w + 2 * (4 * w * 4 * w) + 4 * w * 8 * w + 5 * (8 * w * 8 * w)
+        return 9 * convolutions + 8 * w * k
+    }
+
+    @Test("Weight counts equal the closed forms (9cw + 2250w^2 + 8kw, 9cw + 3591w^2 + 8kw) and the model's own tensors",
+          arguments: [VGGVariant.vgg11, .vgg16])
+    func weightCounts(variant: VGGVariant) {
+        for (width, channels, classes) in [(1, 1, 10), (4, 3, 10), (8, 3, 100), (13, 1, 4), (64, 3, 10)] {
+            let shapes = vggWeightShapes(variant: variant, width: width, inputChannels: channels, classes: classes)
+            let total = shapes.map(\.count).reduce(0, +)
+            #expect(total == Self.closedForm(variant, width: width, inputChannels: channels, classes: classes))
+            let quadratic = variant == .vgg11 ? 2250 : 3591
+            #expect(total == 9 * channels * width + quadratic * width * width + 8 * classes * width)
+            #expect(shapes.count == (variant == .vgg11 ? 9 : 14))
+            if width <= 8 {
+                let model = VGG(variant: variant, width: width, inputChannels: channels, classes: classes)
+                #expect(model.weightParameters.map(\.shape) == shapes)
+                #expect(model.weightParameters.map { $0.parameter.value.shape } == shapes.map(\.tensorShape))
+            }
+        }
+        // The original VGG-16 of width 64 on CIFAR-10: 14.7M convolution weights and a 512 -> 10 classifier.
+        #expect(vggWeightShapes(variant: .vgg16, width: 64).map(\.count).reduce(0, +) == 14_710_464 + 5120)
+    }
+
+    @Test("Finite differences through a masked VGG block (max-pool, then convolution, batch norm, ReLU twice), in the layout it trains in",
+          arguments: [ImageLayout.channelsLast, .channelsFirst])
+    func gradients(layout: ImageLayout) {
+        let model = VGG(variant: .vgg16, width: 2, inputChannels: 1, classes: 3, layout: layout)
+        applyMasks(to: model.weightParameters, removals: model.weightParameters.map { $0.shape.count / 3 }, pattern: .allEntries, masterSeed: 5)
+        model.initialise(masterSeed: 5)
+        let stage = model.stages[1]  // 2 -> 4 channels, two convolutions
+        #expect(stage.pool != nil && stage.convolutions.map(\.convolutions[0].weight.name) == ["conv3", "conv4"].map { $0 + ".weight" })
+        // Distinct input values, so no max-pool window holds a tie a finite difference could flip.
+        let count = 3 * 2 * 8 * 8
+        let input = Tensor(shape: layout.shape(batch: 3, channels: 2, height: 8, width: 8),
+                           scalars: RandomStream(seed: 8).permutationFloats(count: count))
+        let check = checkGradients(stage, input: input, step: 3e-4)
+        #expect(check.worstInputError < 1e-2)
+        #expect(check.worstParameterError < 1e-2, "worst at \(check.worstParameterName)")
+        // Removed weights get no gradient.
+        for (parameter, gradient) in zip(stage.parameters, check.analyticParameterGradients) {
+            guard let mask = parameter.mask else { continue }
+            #expect((0..<mask.count).allSatisfy { mask[$0] != 0 || gradient[$0] == 0 }, "\(parameter.name)")
+        }
+    }
+
+    @Test("Kept taps equal the dense-masked model: logits and the input gradient")
+    func keptTapsEqualDense() throws {
+        let config = VGGModelConfig(
+            variant: .vgg16, width: 3, inputChannels: 1, classes: 4, removedWeights: [], maskPattern: .allEntries, convolution: .direct)
+        let shapes = vggWeightShapes(variant: .vgg16, width: 3, inputChannels: 1, classes: 4)
+        var masked = config
+        // Densities from 50 % down to a handful of taps, the classifier whole.
+        masked.removedWeights = shapes.enumerated().map { index, shape in
+            shape.kind == .fullyConnected ? 0 : shape.count - max(1, shape.count >> (1 + index % 7))
+        }
+        let dense = try buildVGG(masked, masterSeed: 2, sampleShape: [1, 16, 16], classes: 4)
+        let sparse = try buildVGG(masked, masterSeed: 2, sampleShape: [1, 16, 16], classes: 4, layout: .batchLast)
+        sparse.useKeptTaps()
+        #expect(sparse.runsOnKeptTaps)
+        let x = randomTensor([5, 1, 16, 16], seed: 3)
+        let (a, b) = (dense.forward(x, mode: .training).scalars, sparse.forward(x, mode: .training).scalars)
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($0)) })
+        let dy = randomTensor([5, 4], seed: 4)
+        let dxDense = try #require(dense.backward(dy, needsInputGradient: true)).scalars
+        let dxSparse = try #require(sparse.backward(dy, needsInputGradient: true)).scalars
+        #expect(zip(dxDense, dxSparse).allSatisfy { abs($0 - $1) <= 1e-3 * max(1e-2, abs($0)) })
+    }
+
+    @Test("A sparse VGG-11 learns a synthetic image task; its masked weights stay exactly 0")
+    func shortTraining() throws {
+        let (train, test) = (quadrantImages16(count: 320, seed: 1), quadrantImages16(count: 160, seed: 2))
+        let budget = vggWeightShapes(variant: .vgg11, width: 4, inputChannels: 1, classes: 4).map(\.count).reduce(0, +)
+        let (accuracy, nonZero) = try trainMasked(VGG(variant: .vgg11, width: 8, inputChannels: 1, classes: 4), budget: budget, train: train, test: test)
+        #expect(accuracy >= 0.9)
+        #expect(nonZero == budget)
+    }
+}
+
+@Suite("VGG runs: train vgg, families, resume", .serialized)
+struct VGGRunTests {
+    static let arguments = ["--width", "4", "--weights-of-width", "2", "--train-subset", "400", "--epochs", "2",
+                            "--batch-size", "20", "--lr", "0.05"]
+
+    @Test("train vgg resolves the Figure 6 settings, the budget of width 2 and the data's channels and classes")
+    func resolves() throws {
+        let config = try TrainVGG.parse(["--dataset", "cifar100", "--variant", "16", "--width", "16", "--weights-of-width", "8"]).resolvedConfig()
+        guard case .vgg(let model) = config.model else { Issue.record("not a VGG config"); return }
+        #expect(model.variant == .vgg16 && model.inputChannels == 3 && model.classes == 100 && model.maskPattern == .allEntries)
+        #expect(VGGTests.closedForm(.vgg16, width: 16, inputChannels: 3, classes: 100) - model.removedWeights.reduce(0, +)
+            == VGGTests.closedForm(.vgg16, width: 8, inputChannels: 3, classes: 100))
+        #expect(config.training.momentum == 0.9 && config.training.weightDecay == 5e-4 && config.training.milestones == [50, 120, 200])
+        #expect(config.data.normalisation == .perChannel && config.data.cropPadding == 4 && config.data.horizontalFlip == true)
+        #expect(throws: Error.self) {
+            try TrainVGG.parse(["--width", "16", "--weights-of-width", "8", "--method", "nonlinear-bottleneck"]).resolvedConfig()
+        }
+    }
+
+    @Test("A sparse VGG-11 run on real digits keeps its budget, learns, and resumes bit for bit, on both paths",
+          arguments: [ExecutionChoice.dense, .sparse])
+    func resumes(execution: ExecutionChoice) throws {
+        let config = try TrainVGG.parse(Self.arguments).resolvedConfig()
+        let straight = temporaryFolder()
+        let result = try #require(try TrainingRun(config: config, directory: straight).run(execution: execution))
+        #expect(result.totalWeights == VGGTests.closedForm(.vgg11, width: 2, inputChannels: 1, classes: 10))
+        #expect(result.bestTrainAccuracy > 0.2)  // chance is 10 %
+        if execution == .sparse {
+            #expect(result.layers.dropLast().allSatisfy { $0.execution == "sparse" } && result.layers.last?.execution == "dense")
+        }
+        let interrupted = TrainingRun(config: config, directory: temporaryFolder())
+        #expect(try interrupted.run(stopAfterEpochs: 1, execution: execution) == nil)
+        try interrupted.run(execution: execution)
+        let a = try RecordFiles.readJSONLines(EpochMetrics.self, from: "\(straight)/metrics.jsonl")
+        let b = try RecordFiles.readJSONLines(EpochMetrics.self, from: interrupted.metricsPath)
+        #expect(numbers(a) == numbers(b))
+    }
+
+    @Test("Families at the budget: every rule exactly, io-only in whole kernels, the linear bottleneck within its residual; the non-linear one refused",
+          arguments: [VGGVariant.vgg11, .vgg16])
+    func families(variant: VGGVariant) throws {
+        let architecture = Architecture.vgg(variant: variant, inputChannels: 3, classes: 10)
+        let budget = VGGTests.closedForm(variant, width: 8, inputChannels: 3, classes: 10)
+        for rule in RemovalRule.allCases {
+            let family = try WideningFamily(
+                architecture: architecture, method: SparseWidening(options: WideningOptions(rule: rule)), baseWidth: 8, widths: [8, 16, 32, 64])
+            for member in family.members { #expect(member.model?.weights == budget, "\(rule) width \(member.width)") }
+        }
+        let ioOnly = try WideningFamily(
+            architecture: architecture, method: SparseWidening(options: WideningOptions(ioOnly: true)), baseWidth: 8, widths: [16, 32])
+        for member in ioOnly.members {
+            let model = try #require(member.model)
+            for layer in model.layers where layer.shape.count == 4 { #expect(layer.removed % 9 == 0, "\(layer.name)") }
+            #expect(abs(model.weights - budget) < 9 * model.layers.count)
+        }
+        let linear = try WideningFamily(
+            architecture: architecture, method: LinearBottleneckWidening(options: WideningOptions()), baseWidth: 8, widths: [16, 32])
+        for member in linear.members {
+            let model = try #require(member.model)
+            let residual = try #require(model.residual)
+            #expect(model.weights == budget + residual)
+            #expect(abs(residual) < budget / 25)  // the solver's rounding: 2.3 % at VGG-11 width 16
+        }
+        #expect(NonlinearBottleneckWidening.inapplicable(to: architecture) != nil)
+    }
+}
+
+@Suite("The shipped VGG spec", .serialized)
+struct VGGSpecTests {
+    @Test("vgg-cifar-quick sweeps VGG-11 and VGG-16 families to the end (one epoch here), and report draws both")
+    func quickSweep() throws {
+        let folder = temporaryFolder()
+        let spec = repositoryRoot + "/experiments/vgg-cifar-quick.yaml"
+        let plan = try expand(spec, runsRoot: folder + "/runs")
+        #expect(plan.trainable.count == 10)  // 2 variants x (3 sparse widths + 2 dense ones)
+        #expect(try runWidesparse(["sweep", "run", spec, "options.epochs=1", "--runs-dir", folder + "/runs"], in: folder) == 0)
+        #expect(try runWidesparse(["report", folder + "/runs/vgg-cifar-quick", "--out", folder + "/report"], in: folder) == 0)
+        let page = try String(contentsOfFile: folder + "/report/report.html", encoding: .utf8)
+        #expect(page.contains("VGG-11 on fashion-mnist") && page.contains("VGG-16 on fashion-mnist"))
+    }
+}
+
+/// quadrantImages at 16x16 (each pixel doubled), large enough for VGG's four max-pools.
+func quadrantImages16(count: Int, seed: UInt64) -> ImageSet {
+    let small = quadrantImages(count: count, seed: seed)
+    let images = Tensor(shape: [count, 1, 16, 16])
+    for n in 0..<count {
+        for row in 0..<16 { for column in 0..<16 { images[n * 256 + row * 16 + column] = small.images[n * 64 + row / 2 * 8 + column / 2] } }
+    }
+    return ImageSet(images: images, labels: small.labels, classCount: 4)
+}
