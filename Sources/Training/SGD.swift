@@ -61,6 +61,18 @@ public final class SGD {
             for i in 0..<count { w[i] -= lr * (g[i] + decay * w[i]) }
         case (nil, let m?):
             for i in 0..<count { w[i] = (w[i] - lr * (g[i] + decay * w[i])) * m[i] }
+        // The common case of momentum without Nesterov after the first step, in loops without
+        // branches so that they vectorise (the same operations in the same order as below).
+        case (let b?, nil) where !bufferIsFresh && !nesterov:
+            for i in 0..<count {
+                b[i] = mu * b[i] + (g[i] + decay * w[i])
+                w[i] -= lr * b[i]
+            }
+        case (let b?, let m?) where !bufferIsFresh && !nesterov:
+            for i in 0..<count {
+                b[i] = mu * b[i] + (g[i] + decay * w[i])
+                w[i] = (w[i] - lr * b[i]) * m[i]
+            }
         case (let b?, _):
             for i in 0..<count {
                 let d = g[i] + decay * w[i]

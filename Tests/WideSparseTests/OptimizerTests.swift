@@ -47,6 +47,32 @@ struct OptimizerTests {
         #expect(abs(values[1] - 0.630566) < 1e-5)
     }
 
+    @Test("Momentum and weight decay over many entries and steps, with and without a mask, equal a plain twin bit for bit",
+          arguments: [false, true])
+    func vectorMatchesTwin(masked: Bool) {
+        let count = 37
+        let parameter = Parameter(name: "w", role: .weight, shape: [count])
+        for i in 0..<count { parameter.value[i] = Float(i % 7) * 0.25 - 0.7 }
+        let mask = Tensor(shape: [count], scalars: (0..<count).map { $0 % 3 == 0 ? 0 : 1 })
+        if masked { parameter.setMask(mask) }
+        let optimizer = SGD(parameters: [parameter], learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
+        var w = parameter.value.scalars
+        var buffer = [Float](repeating: 0, count: count)
+        for step in 0..<5 {
+            let g = (0..<count).map { Float(($0 * 5 + step * 3) % 11) * 0.1 - 0.5 }
+            optimizer.zeroGradients()
+            let gradient = parameter.currentGradient()
+            for i in 0..<count { gradient[i] = g[i] }
+            optimizer.step()
+            for i in 0..<count {
+                let d = g[i] + 5e-4 * w[i]
+                buffer[i] = step == 0 ? d : 0.9 * buffer[i] + d
+                w[i] = (w[i] - 0.1 * buffer[i]) * (masked ? mask[i] : 1)
+            }
+            #expect(parameter.value.scalars == w, "step \(step)")
+        }
+    }
+
     @Test func schedules() {
         let multiStep = LearningRateSchedule.multiStep(milestones: [50, 120, 200], gamma: 0.1)
         let rates = [0, 49, 50, 119, 120, 199, 200, 299].map { multiStep.learningRate(base: 0.1, epoch: $0) }

@@ -188,3 +188,59 @@ func quadrantImages16(count: Int, seed: UInt64) -> ImageSet {
     }
     return ImageSet(images: images, labels: small.labels, classCount: 4)
 }
+
+@Suite("Max pooling against its slow twin")
+struct MaxPoolTwinTests {
+    /// Max pooling of an NCHW batch written out plainly: for each output, the first maximum of its
+    /// window in row-major order; its input gradient sends each output's gradient there.
+    static func twin(_ x: Tensor, kernel: Int, stride: Int, padding: Int, outputGradient: [Float]) -> (output: [Float], inputGradient: [Float]) {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (outH, outW) = ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
+        var output: [Float] = []
+        var gradient = [Float](repeating: 0, count: x.count)
+        for image in 0..<n {
+            for channel in 0..<c {
+                for oy in 0..<outH {
+                    for ox in 0..<outW {
+                        var best: (value: Float, index: Int)? = nil
+                        for ky in 0..<kernel {
+                            for kx in 0..<kernel {
+                                let (row, column) = (oy * stride - padding + ky, ox * stride - padding + kx)
+                                guard (0..<h).contains(row) && (0..<w).contains(column) else { continue }
+                                let index = ((image * c + channel) * h + row) * w + column
+                                if best == nil || x[index] > best!.value { best = (x[index], index) }
+                            }
+                        }
+                        gradient[best!.index] += outputGradient[output.count]
+                        output.append(best!.value)
+                    }
+                }
+            }
+        }
+        return (output, gradient)
+    }
+
+    @Test("Output and input gradient equal the twin in every layout, ties included",
+          arguments: [(2, 2, 0), (3, 2, 1), (3, 1, 1)], ImageLayout.allCases)
+    func equalsTwin(sizes: (Int, Int, Int), layout: ImageLayout) {
+        let (kernel, stride, padding) = sizes
+        let (n, c, h, w) = (3, 32, 7, 6)
+        // Values rounded to a few levels, so that many windows hold ties.
+        let x = randomTensor([n, c, h, w], seed: 11)
+        for i in 0..<x.count { x[i] = (x[i] * 3).rounded() }
+        let pool = MaxPool2d(kernel: kernel, stride: stride, padding: padding, layout: layout)
+        let y = pool.forward(layout == .channelsFirst ? x : { let t = Tensor(shape: [0]); convertLayout(x, from: .channelsFirst, to: layout, into: t); return t }(), mode: .training)
+        let yFirst = Tensor(shape: [0])
+        convertLayout(y, from: layout, to: .channelsFirst, into: yFirst)
+        let dyFirst = randomTensor(yFirst.shape, seed: 12)
+        let expected = Self.twin(x, kernel: kernel, stride: stride, padding: padding, outputGradient: dyFirst.scalars)
+        #expect(yFirst.scalars == expected.output)
+        let dy = Tensor(shape: [0])
+        convertLayout(dyFirst, from: .channelsFirst, to: layout, into: dy)
+        let dx = pool.backward(dy, needsInputGradient: true)!
+        let dxFirst = Tensor(shape: [0])
+        convertLayout(dx, from: layout, to: .channelsFirst, into: dxFirst)
+        // Overlapping windows sum in the layout's order: equal to rounding.
+        #expect(zip(dxFirst.scalars, expected.inputGradient).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+    }
+}
