@@ -12,6 +12,10 @@ import TensorCore
 /// one. Global average pooling after the last stage (where the 32x32 CIFAR input is 2x2) instead
 /// of a fifth max-pool lets any input of 16 pixels or more through (28x28 Fashion-MNIST too).
 ///
+/// With a `bottleneck` (docs/method.md section 1; no masks): linear, every weight tensor becomes
+/// two factors; non-linear, the first convolution of each pair in a stage (`vggBottleneckPairs`)
+/// narrows to the inner width.
+///
 /// Shapes: [N, inputChannels, H, W] -> logits [N, classes]. Inside, activations keep one layout
 /// (`layout`, as ResNet18 chooses it); masked convolutions can run on their kept taps
 /// (`ConvolutionalModel.useKeptTaps`).
@@ -35,6 +39,11 @@ public final class VGG: Layer {
         self.width = width
         self.bottleneck = bottleneck
         let plain = vggWeightShapes(variant: variant, width: width, inputChannels: inputChannels, classes: classes)
+        // The non-linear bottleneck's narrower inner widths; the linear one factorises the plain shapes.
+        var built = plain
+        if case .nonlinear = bottleneck {
+            built = vggWeightShapes(variant: variant, width: width, inputChannels: inputChannels, classes: classes, bottleneck: bottleneck)
+        }
         let layout = layout ?? preferredImageLayout(channelCounts: vggStageWidths(width: width))
         self.layout = layout
         // Linear bottleneck: the inner size of each plain weight, model order.
@@ -48,7 +57,7 @@ public final class VGG: Layer {
         var first = 0
         for (stage, count) in variant.convolutionsPerStage.enumerated() {
             stages.append(VGGStage(
-                shapes: Array(plain[first..<(first + count)]), firstNumber: first + 1, pooled: stage > 0,
+                shapes: Array(built[first..<(first + count)]), firstNumber: first + 1, pooled: stage > 0,
                 innerSizes: Array(innerSizes[first..<(first + count)]), layout: layout, inputLayout: stage == 0 ? stemInput : layout,
                 convolution: convolution))
             first += count

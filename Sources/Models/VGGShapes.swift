@@ -10,15 +10,27 @@ import NeuralNetwork
 /// For c input channels and k classes the total is 9 c w + 2250 w^2 + 8 k w (VGG-11) or
 /// 9 c w + 3591 w^2 + 8 k w (VGG-16).
 ///
-/// With a linear bottleneck every tensor becomes its two factors (`linearBottleneckShapes`).
+/// With a linear bottleneck every tensor becomes its two factors (`linearBottleneckShapes`); with
+/// a non-linear one the first convolution of pair p (`vggBottleneckPairs`) has `innerWidths[p]`
+/// outputs and the second as many inputs.
 public func vggWeightShapes(
     variant: VGGVariant, width: Int, inputChannels: Int = 3, classes: Int = 10, bottleneck: Bottleneck? = nil
 ) -> [WeightShape] {
-    if case .linear(let innerSizes) = bottleneck {
+    switch bottleneck {
+    case .linear(let innerSizes):
         return linearBottleneckShapes(vggWeightShapes(variant: variant, width: width, inputChannels: inputChannels, classes: classes),
                                       innerSizes: innerSizes)
+    case .nonlinear(let innerWidths):
+        var shapes = vggWeightShapes(variant: variant, width: width, inputChannels: inputChannels, classes: classes)
+        let pairs = vggBottleneckPairs(variant)
+        precondition(innerWidths.count == pairs.count, "one inner width per pair of convolutions (\(pairs.count))")
+        for ((first, second), inner) in zip(pairs, innerWidths) {
+            shapes[first].outChannels = inner
+            shapes[second].inChannels = inner
+        }
+        return shapes
+    case nil: break
     }
-    precondition(bottleneck == nil, "VGG has the linear bottleneck only")
     var shapes: [WeightShape] = []
     var channels = inputChannels
     for (stage, count) in variant.convolutionsPerStage.enumerated() {
@@ -30,6 +42,21 @@ public func vggWeightShapes(
     }
     shapes.append(.fullyConnected("classifier.weight", out: classes, in: channels))
     return shapes
+}
+
+/// The pairs of convolutions (indices in model order) around each inner width of the non-linear
+/// bottleneck: in every stage its convolutions pair up in order, (1st, 2nd), (3rd, 4th), ..., the
+/// inner width being the first one's outputs (its batch norm, the second one's inputs) as in a
+/// ResNet block; an odd last convolution of a stage follows the width. VGG-11: one pair in each of
+/// stages 3-5; VGG-16: one in every stage.
+public func vggBottleneckPairs(_ variant: VGGVariant) -> [(first: Int, second: Int)] {
+    var pairs: [(first: Int, second: Int)] = []
+    var start = 0
+    for count in variant.convolutionsPerStage {
+        pairs += stride(from: start, to: start + count - 1, by: 2).map { ($0, $0 + 1) }
+        start += count
+    }
+    return pairs
 }
 
 /// The channels of the five stages of a VGG of `width`: width, 2, 4, 8 and 8 x width (64, 128,

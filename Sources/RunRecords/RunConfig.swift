@@ -104,7 +104,7 @@ public struct VGGModelConfig: Codable, Equatable, Sendable {
     public var maskPattern: MaskPattern
     /// Absent: winograd (oneDNN's Winograd kernels where it has them).
     public var convolution: ConvolutionAlgorithm?
-    /// A linear bottleneck model instead of the plain one (then nothing is removed).
+    /// A bottleneck model instead of the plain one (then nothing is removed).
     public var bottleneck: BottleneckConfig?
 
     public init(
@@ -126,7 +126,7 @@ public struct VGGModelConfig: Codable, Equatable, Sendable {
 public struct BottleneckConfig: Codable, Equatable, Sendable {
     public var kind: BottleneckKind
     /// Linear: the inner size of each weight tensor of the plain model (model order); non-linear:
-    /// the inner width of each ResNet BasicBlock.
+    /// the inner width of each ResNet BasicBlock, VGG pair of convolutions or MLP pair of hidden layers.
     public var innerSizes: [Int]
     /// The weights the sizes were solved for (the plain base model's); the model's own total
     /// differs by the residual that `widesparse family` reports.

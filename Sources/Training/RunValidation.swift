@@ -130,11 +130,14 @@ extension VGGModelConfig {
         for (shape, removed) in zip(shapes, removedWeights) where removed < 0 || removed >= shape.count {
             throw ConfigError(field: "removed", expected: "a count in 0...\(shape.count - 1) for \(shape.name)", found: "\(removed)")
         }
-        if let bottleneck {
-            guard bottleneck.kind == .linear else {
-                throw ConfigError(field: "bottleneck.kind", expected: "linear (VGG has no blocks for the non-linear bottleneck)", found: "'\(bottleneck.kind)'")
-            }
-            try bottleneck.validate(limits: shapes.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
+        switch bottleneck?.kind {
+        case .linear:
+            try bottleneck!.validate(limits: shapes.map { ($0.name, min($0.inChannels, $0.outChannels)) }, removedWeights: removedWeights)
+        case .nonlinear:
+            // The inner widths: the outputs of the first convolution of each pair.
+            let firsts = vggBottleneckPairs(variant).map { shapes[$0.first] }
+            try bottleneck!.validate(limits: firsts.map { ($0.name, $0.outChannels) }, removedWeights: removedWeights)
+        case nil: break
         }
     }
 }

@@ -16,8 +16,9 @@ public struct TrainVGG: TrainModelCommand {
             stages, global average pooling and one fully connected classifier. Defaults are \
             ResNet-18's CIFAR settings (the paper's Figure 6 protocol, see train resnet18), with \
             the same per-dataset normalisation and augmentation. --method: sparse (static random \
-            masks, the default with a budget) or linear-bottleneck (every weight a product of two \
-            factors); the non-linear bottleneck is not defined for VGG.
+            masks, the default with a budget), linear-bottleneck (every weight a product of two \
+            factors) or nonlinear-bottleneck (in each stage the convolutions pair up; each pair's \
+            inner width shrinks).
             """ + examples(
                 ("VGG-11 of width 32 at the weights of width 8", "widesparse train vgg --dataset fashion-mnist --width 32 --weights-of-width 8"),
                 ("VGG-16 on CIFAR-10", "widesparse train vgg --variant 16 --dataset cifar10 --data-dir ~/data/cifar-10-batches-bin --width 64 --weights-of-width 8")))

@@ -8,6 +8,8 @@ import RunRecords
 /// global fraction so the total comes closest to the budget; the non-linearity stays. No masks.
 /// - ResNet-18: in each BasicBlock the inner width is conv1's outputs (bn1, conv2's inputs); the
 ///   stem, shortcuts and classifier are those of the wider plain model.
+/// - VGG: in each stage the convolutions pair up in order (`vggBottleneckPairs`); the inner width
+///   is the first one's outputs, an odd last convolution of a stage follows the width.
 /// - MLP-L: hidden layers go in pairs (h1, h2), (h3, h4), ...; the second of each pair is the
 ///   inner width (fc(2i)'s outputs, bn(2i), fc(2i+1)'s inputs), the first follows the width, and
 ///   an odd last hidden layer does too. Needs L >= 2: MLP-1's only pair of layers around a
@@ -15,13 +17,10 @@ import RunRecords
 ///   outer sizes fixed by the data, so nothing could widen.
 public struct NonlinearBottleneckWidening: WideningMethod {
     public static let name = "nonlinear-bottleneck"
-    public static let summary = "each ResNet block's (or MLP pair of hidden layers') inner width shrunk to the budget while its outer width grows (Figure 3; not MLP-1)"
+    public static let summary = "each ResNet block's (VGG pair of convolutions', MLP pair of hidden layers') inner width shrunk to the budget while its outer width grows (Figure 3; not MLP-1)"
     public static let keepsBudget = true
 
     public static func inapplicable(to architecture: Architecture) -> String? {
-        if case .vgg = architecture {
-            return "VGG has no blocks whose inner width could shrink while the outer width grows (not defined here); use linear-bottleneck or sparse"
-        }
         guard case .mlp(let inputSize, let classes, let depth) = architecture, depth < 2 else { return nil }
         return "MLP-1's one pair of layers (\(inputSize) -> hidden -> \(classes)) has the hidden units as its inner width and both "
             + "outer sizes fixed by the data, so it cannot widen; use linear-bottleneck or sparse, or two or more hidden layers"
@@ -54,8 +53,11 @@ public struct NonlinearBottleneckWidening: WideningMethod {
 
 extension NonlinearBottleneckWidening {
     /// The pairs of weight layers around each inner width, in model order: a ResNet block's conv1
-    /// and conv2 (3x3 each), or an MLP's fc(2i) and fc(2i+1).
+    /// and conv2 (3x3 each), a VGG stage's pairs of convolutions, or an MLP's fc(2i) and fc(2i+1).
     static func pairs(_ plain: [WeightShape], architecture: Architecture) -> [(first: WeightShape, second: WeightShape)] {
+        if case .vgg(let variant, _, _) = architecture {
+            return vggBottleneckPairs(variant).map { (plain[$0.first], plain[$0.second]) }
+        }
         if architecture.isMLP {
             return stride(from: 1, to: plain.count - 1, by: 2).map { (plain[$0], plain[$0 + 1]) }
         }

@@ -111,9 +111,12 @@ struct VGGRunTests {
             == VGGTests.closedForm(.vgg16, width: 8, inputChannels: 3, classes: 100))
         #expect(config.training.momentum == 0.9 && config.training.weightDecay == 5e-4 && config.training.milestones == [50, 120, 200])
         #expect(config.data.normalisation == .perChannel && config.data.cropPadding == 4 && config.data.horizontalFlip == true)
-        #expect(throws: Error.self) {
-            try TrainVGG.parse(["--width", "16", "--weights-of-width", "8", "--method", "nonlinear-bottleneck"]).resolvedConfig()
-        }
+        let nonlinear = try TrainVGG.parse(["--width", "16", "--weights-of-width", "8", "--method", "nonlinear-bottleneck"]).resolvedConfig()
+        guard case .vgg(let narrow) = nonlinear.model, let bottleneck = narrow.bottleneck else { Issue.record("no bottleneck"); return }
+        // VGG-11: one pair in each of stages 3-5, whose first convolutions have 64, 128 and 128 outputs at width 16.
+        #expect(bottleneck.kind == .nonlinear && bottleneck.innerSizes.count == 3)
+        #expect(zip(bottleneck.innerSizes, [64, 128, 128]).allSatisfy { $0 >= 1 && $0 < $1 })
+        #expect(narrow.removedWeights.allSatisfy { $0 == 0 })
     }
 
     @Test("A sparse VGG-11 run on real digits keeps its budget, learns, and resumes bit for bit, on both paths",
@@ -135,7 +138,7 @@ struct VGGRunTests {
         #expect(numbers(a) == numbers(b))
     }
 
-    @Test("Families at the budget: every rule exactly, io-only in whole kernels, the linear bottleneck within its residual; the non-linear one refused",
+    @Test("Families at the budget: every rule exactly, io-only in whole kernels, both bottlenecks within their residual (or infeasible, saying why)",
           arguments: [VGGVariant.vgg11, .vgg16])
     func families(variant: VGGVariant) throws {
         let architecture = Architecture.vgg(variant: variant, inputChannels: 3, classes: 10)
@@ -160,7 +163,28 @@ struct VGGRunTests {
             #expect(model.weights == budget + residual)
             #expect(abs(residual) < budget / 25)  // the solver's rounding: 2.3 % at VGG-11 width 16
         }
-        #expect(NonlinearBottleneckWidening.inapplicable(to: architecture) != nil)
+        #expect(NonlinearBottleneckWidening.inapplicable(to: architecture) == nil)
+        // VGG-16's unpaired third convolutions of stages 3-5 alone outgrow width 8's weights at
+        // width 16, so its family cannot widen: the member says so.
+        let widths = variant == .vgg11 ? [8, 16, 32, 64] : [8, 16]
+        let nonlinear = try WideningFamily(
+            architecture: architecture, method: NonlinearBottleneckWidening(options: WideningOptions()), baseWidth: 8, widths: widths)
+        let pairs = vggBottleneckPairs(variant)
+        #expect(pairs.count == (variant == .vgg11 ? 3 : 5))
+        if variant == .vgg16 { #expect(nonlinear.members.last?.infeasible?.contains("every inner size 1") == true) }
+        for member in nonlinear.members where variant == .vgg11 || member.width == 8 {
+            let model = try #require(member.model, "width \(member.width): \(member.infeasible ?? "")")
+            let residual = try #require(model.residual)
+            #expect(model.weights == budget + residual && abs(residual) < budget / 20)  // +4.9 % at VGG-11 width 64
+            // The shapes as built: each pair's inner width links its two convolutions.
+            let sizes = try #require(model.bottleneck).innerSizes
+            let shapes = vggWeightShapes(variant: variant, width: member.width, bottleneck: .nonlinear(innerWidths: sizes))
+            #expect(shapes.map(\.count).reduce(0, +) == model.weights)
+            for (pair, inner) in zip(pairs, sizes) {
+                #expect(shapes[pair.first].outChannels == inner && shapes[pair.second].inChannels == inner)
+            }
+            #expect(VGG(variant: variant, width: member.width, bottleneck: .nonlinear(innerWidths: sizes)).weightParameters.map(\.shape) == shapes)
+        }
     }
 }
 
