@@ -25,7 +25,7 @@ import Widening
 public struct ExperimentSpec: Equatable, Sendable {
     public var name: String
     public var description: String?
-    /// "mlp" or "resnet18"
+    /// "mlp", "resnet18" or "vgg"
     public var model: String
     public var datasets: [String]
     /// Per dataset, where its files are (absent: the dataset's standard place).

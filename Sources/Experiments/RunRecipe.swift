@@ -4,7 +4,7 @@ import RunRecords
 import Widening
 
 /// Everything a user chooses for one training run, before the paper's defaults, the data and the
-/// widening method resolve it to a `RunConfig`: what `widesparse train mlp|resnet18` is given on
+/// widening method resolve it to a `RunConfig`: what `widesparse train mlp|resnet18|vgg` is given on
 /// its command line and what a spec's entry gives (its fields and `options`). The field names
 /// follow the options of `train` (`weightsOfWidth` is --weights-of-width); nil means "the
 /// default for this model and dataset" (docs/method.md section 5).

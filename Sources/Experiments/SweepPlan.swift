@@ -6,7 +6,7 @@ import Widening
 
 /// One point of an experiment before it is resolved: what `widesparse train <model>` is given.
 public struct RunRequest: Equatable, Sendable {
-    /// "mlp" or "resnet18"
+    /// "mlp", "resnet18" or "vgg"
     public var model: String
     public var dataset: String
     public var dataDirectory: String?
